@@ -1,0 +1,3 @@
+"""Kamtibmas: community policing engagement for Indonesian police units."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,83 @@
+"""Users with a role (§2) and a unit, and their API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kamtibmas.privacy.fields import EncryptedCharField
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    COMMUNITY_OFFICER = "community_officer", _("Community officer (Bhabinkamtibmas)")
+    DESK_OFFICER = "desk_officer", _("Desk officer (SPKT)")
+    HANDLER = "handler", _("Handler")
+    PARTNER = "partner", _("Partner agency")
+    COMMANDER = "commander", _("Commander")
+    ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
+
+
+class User(AbstractUser):
+    """A person who signs in. Staff belong to exactly one unit (§2)."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
+    unit = models.ForeignKey(
+        "areas.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    rank = models.CharField(_("rank"), max_length=60, blank=True)
+    nrp = models.CharField(_("NRP/NIP"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=20, blank=True, null=True)
+    phone_index = models.CharField(max_length=64, blank=True, null=True, db_index=True,
+                                   editable=False)
+
+    objects = UserManager()
+    tenant_unit_path = "unit"
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=["resident", "admin"]) | models.Q(unit__isnull=False),
+                name="staff_user_has_unit",
+                violation_error_message=_("Staff users must belong to a unit."),
+            ),
+        ]
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def display_name(self) -> str:
+        name = self.get_full_name() or self.username
+        return f"{self.rank} {name}".strip() if self.rank else name
+
+
+class ApiToken(models.Model):
+    """A per-user API token. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("Shown to tell tokens apart."))
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

@@ -1,0 +1,87 @@
+"""Encrypted model fields for personal data (SECURITY.md 1, 3).
+
+Built on Jazzband's ``django-fernet-encrypted-fields`` (Fernet: AES-128-CBC with
+HMAC-SHA256, through ``cryptography``). We change two things and document why in
+docs/decisions/003-encrypted-fields.md:
+
+* keys come from ``settings.FIELD_ENCRYPTION_KEYS`` (Fernet keys, newest first)
+  instead of being derived from ``SECRET_KEY``, so the encryption key is separate
+  from Django's signing key and can be rotated on its own;
+* a value that no configured key decrypts raises instead of silently returning
+  the ciphertext.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from encrypted_fields import fields as upstream
+
+_crypter_cache: dict[tuple[str, ...], MultiFernet] = {}
+
+
+class DecryptionError(Exception):
+    """A stored value could not be decrypted with any configured key."""
+
+
+def field_crypter() -> MultiFernet:
+    keys = tuple(settings.FIELD_ENCRYPTION_KEYS)
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty.")
+    crypter = _crypter_cache.get(keys)
+    if crypter is None:
+        try:
+            crypter = MultiFernet([Fernet(key) for key in keys])
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: {exc}") from exc
+        _crypter_cache.clear()
+        _crypter_cache[keys] = crypter
+    return crypter
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting: str, **kwargs: Any) -> None:
+    if setting == "FIELD_ENCRYPTION_KEYS":
+        _crypter_cache.clear()
+
+
+class KeyedEncryptionMixin(upstream.EncryptedFieldMixin):
+    @property  # type: ignore[override]
+    def f(self) -> MultiFernet:
+        return field_crypter()
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or not isinstance(value, str) or hasattr(self, "_already_decrypted"):
+            return value
+        try:
+            value = field_crypter().decrypt(value.encode("utf-8")).decode("utf-8")
+        except InvalidToken as exc:
+            raise DecryptionError(
+                f"{self.model.__name__}.{self.name}: no configured key decrypts this value"
+            ) from exc
+        return super(upstream.EncryptedFieldMixin, self).to_python(value)  # type: ignore[misc]
+
+
+class EncryptedCharField(KeyedEncryptionMixin, upstream.EncryptedCharField):
+    """A CharField stored encrypted; ``max_length`` applies to the clear text."""
+
+
+class EncryptedTextField(KeyedEncryptionMixin, upstream.EncryptedTextField):
+    pass
+
+
+class EncryptedDateField(KeyedEncryptionMixin, upstream.EncryptedDateField):
+    pass
+
+
+def encrypted_fields_of(model: type) -> list[str]:
+    return [
+        field.attname
+        for field in model._meta.concrete_fields  # type: ignore[attr-defined]
+        if isinstance(field, KeyedEncryptionMixin)
+    ]

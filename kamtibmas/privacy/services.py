@@ -1,0 +1,37 @@
+"""Writes of the privacy app: the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from kamtibmas.privacy.models import AuditAction, AuditEntry
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: AuditAction | str,
+    subject: models.Model,
+    reason: str,
+    fields: Iterable[str] = (),
+) -> AuditEntry:
+    """Record that ``actor`` read/exported/changed personal data of ``subject``.
+
+    Call it in the same transaction as the access it records, from the service or
+    selector that performs the access, so the two can never drift apart.
+    """
+    if not reason.strip():
+        raise ValueError("An audit entry needs a reason.")
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_unit_id=getattr(user, "unit_id", None),
+        action=AuditAction(action),
+        subject_type=subject._meta.label_lower,
+        subject_id=str(subject.pk),
+        fields=sorted(set(fields)),
+        reason=reason[:255],
+    )

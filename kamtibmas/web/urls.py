@@ -1,0 +1,11 @@
+from django.urls import path
+
+from kamtibmas.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("staff/", views.staff_home, name="staff-home"),
+]

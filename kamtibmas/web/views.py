@@ -1,0 +1,40 @@
+"""Thin views for the public portal and the staff area."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from kamtibmas import __version__
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """§6: 200 ``{"status": "ok", ...}`` when the database answers, 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse(
+            {"status": "error", "database": "unavailable", "version": __version__}, status=503
+        )
+    return JsonResponse(
+        {"status": "ok", "database": connection.vendor, "version": __version__}
+    )
+
+
+@login_required
+@never_cache
+def staff_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/staff_home.html")
