@@ -74,6 +74,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    tenant_unit_path = "user__unit"
+
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")

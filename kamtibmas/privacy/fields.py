@@ -55,15 +55,21 @@ class KeyedEncryptionMixin(upstream.EncryptedFieldMixin):
     def f(self) -> MultiFernet:
         return field_crypter()
 
-    def to_python(self, value: Any) -> Any:
-        if value is None or not isinstance(value, str) or hasattr(self, "_already_decrypted"):
-            return value
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
         try:
-            value = field_crypter().decrypt(value.encode("utf-8")).decode("utf-8")
+            clear = field_crypter().decrypt(value.encode("utf-8")).decode("utf-8")
         except InvalidToken as exc:
             raise DecryptionError(
                 f"{self.model.__name__}.{self.name}: no configured key decrypts this value"
             ) from exc
+        return self.to_python(clear)
+
+    def to_python(self, value: Any) -> Any:
+        # Values in Python are always clear text; only from_db_value decrypts. (Upstream
+        # decrypts here and returns the input unchanged when that fails, which would
+        # hide a missing key.)
         return super(upstream.EncryptedFieldMixin, self).to_python(value)  # type: ignore[misc]
 
 
@@ -81,7 +87,7 @@ class EncryptedDateField(KeyedEncryptionMixin, upstream.EncryptedDateField):
 
 def encrypted_fields_of(model: type) -> list[str]:
     return [
-        field.attname
+        field.name
         for field in model._meta.concrete_fields  # type: ignore[attr-defined]
         if isinstance(field, KeyedEncryptionMixin)
     ]

@@ -43,6 +43,7 @@ DATA_DIR = Path(
     os.environ.get("KAMTIBMAS_DATA_DIR") or Path.home() / ".local" / "share" / "kamtibmas"
 ).expanduser()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(exist_ok=True)  # WhiteNoise warns when STATIC_ROOT is missing
 
 PRODUCTION = env_bool("KAMTIBMAS_PRODUCTION")
 DEBUG = env_bool("KAMTIBMAS_DEBUG") and not PRODUCTION

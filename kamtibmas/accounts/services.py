@@ -1,0 +1,111 @@
+"""Writes of the accounts app: users, roles and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kamtibmas.accounts.models import STAFF_ROLES, ApiToken, Role, User
+from kamtibmas.accounts.tokens import token_digest, token_generate
+from kamtibmas.areas.models import Unit
+from kamtibmas.privacy.blind_index import blind_index
+from kamtibmas.privacy.identifiers import normalise_phone
+
+
+def user_create(
+    *,
+    username: str,
+    role: Role,
+    unit: Unit | None,
+    password: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    rank: str = "",
+    nrp: str = "",
+    phone: str = "",
+    validate: bool = True,
+) -> User:
+    """Create a user. Staff roles need a unit; staff may use the admin site.
+
+    ``validate=False`` skips the password policy (demo accounts only).
+    """
+    if role in STAFF_ROLES and role != Role.ADMIN and unit is None:
+        raise ValidationError(_("Staff users must belong to a unit."), code="unit_required")
+    user = User(
+        username=username, role=role, unit=unit, first_name=first_name, last_name=last_name,
+        email=email, rank=rank, nrp=nrp,
+        is_staff=role in {Role.ADMIN, Role.COMMANDER},
+        is_superuser=False,
+    )
+    user_set_phone(user=user, phone=phone, save=False)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        if validate:
+            validate_password(password, user)
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def user_set_phone(*, user: User, phone: str, save: bool = True) -> User:
+    """Store the phone encrypted, with its blind index for exact lookups."""
+    if phone:
+        normalised = normalise_phone(phone)
+        user.phone = normalised
+        user.phone_index = blind_index("phone", normalised)
+    else:
+        user.phone = None
+        user.phone_index = None
+    if save:
+        user.save(update_fields=["phone", "phone_index"])
+    return user
+
+
+def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the record and the raw token, shown once."""
+    if not user.is_active:
+        raise ValidationError(_("Inactive users cannot receive API tokens."), code="inactive")
+    raw = token_generate()
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=raw[:8], digest=token_digest(raw)
+    )
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user a token belongs to, or ``None``. Records when it was used."""
+    if not raw or not raw.startswith("kmt_"):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Write at most once a minute per token: authentication is on every API request.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def user_find_by_phone(phone: str) -> Any:
+    """Users whose phone equals ``phone`` in any written form (blind-index lookup)."""
+    return User.objects.filter(phone_index=blind_index("phone", normalise_phone(phone)))

@@ -1,0 +1,37 @@
+"""Admin classes scoped exactly like every other read (``core.scope``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.http import Http404, HttpRequest
+
+from kamtibmas.areas.models import Unit
+from kamtibmas.core.scope import visible_to
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Lists, change pages and foreign-key choices only show what the user may see.
+
+    A record outside the user's scope is absent from the queryset; its change,
+    delete and history pages answer 404 (the admin's default would redirect with a
+    "doesn't exist" message, which §2 does not allow).
+    """
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
+        return visible_to(super().get_queryset(request), request.user)
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.related_model is Unit:
+            kwargs["queryset"] = visible_to(Unit.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
