@@ -22,45 +22,99 @@ def make_user(username: str, role: Role, unit=None, **extra) -> User:
 @pytest.fixture
 def bekasi(db) -> SimpleNamespace:
     """Jawa Barat > Kota Bekasi > two kecamatan, their police and one user per role."""
-    jabar = area_create(code="32", name="Jawa Barat", level=AreaLevel.PROVINCE,
-                        kind=AreaKind.PROVINSI, parent=None)
-    kota = area_create(code="32.75", name="Kota Bekasi", level=AreaLevel.REGENCY,
-                       kind=AreaKind.KOTA, parent=jabar)
-    selatan = area_create(code="32.75.04", name="Bekasi Selatan", level=AreaLevel.DISTRICT,
-                          kind=AreaKind.KECAMATAN, parent=kota)
-    timur = area_create(code="32.75.01", name="Bekasi Timur", level=AreaLevel.DISTRICT,
-                        kind=AreaKind.KECAMATAN, parent=kota)
-    kayuringin = area_create(code="32.75.04.1005", name="Kayuringin Jaya",
-                             level=AreaLevel.VILLAGE, kind=AreaKind.KELURAHAN, parent=selatan)
-    margahayu = area_create(code="32.75.01.1002", name="Margahayu", level=AreaLevel.VILLAGE,
-                            kind=AreaKind.KELURAHAN, parent=timur)
+    jabar = area_create(
+        code="32", name="Jawa Barat", level=AreaLevel.PROVINCE, kind=AreaKind.PROVINSI, parent=None
+    )
+    kota = area_create(
+        code="32.75", name="Kota Bekasi", level=AreaLevel.REGENCY, kind=AreaKind.KOTA, parent=jabar
+    )
+    selatan = area_create(
+        code="32.75.04",
+        name="Bekasi Selatan",
+        level=AreaLevel.DISTRICT,
+        kind=AreaKind.KECAMATAN,
+        parent=kota,
+    )
+    timur = area_create(
+        code="32.75.01",
+        name="Bekasi Timur",
+        level=AreaLevel.DISTRICT,
+        kind=AreaKind.KECAMATAN,
+        parent=kota,
+    )
+    kayuringin = area_create(
+        code="32.75.04.1005",
+        name="Kayuringin Jaya",
+        level=AreaLevel.VILLAGE,
+        kind=AreaKind.KELURAHAN,
+        parent=selatan,
+    )
+    margahayu = area_create(
+        code="32.75.01.1002",
+        name="Margahayu",
+        level=AreaLevel.VILLAGE,
+        kind=AreaKind.KELURAHAN,
+        parent=timur,
+    )
     rw024 = area_rw_get_or_create(village=kayuringin, number=24)
 
     polda = unit_create(name="Polda Metro Jaya", kind=UnitKind.POLDA, coverage=[kota])
-    polres = unit_create(name="Polres Metro Bekasi Kota", kind=UnitKind.POLRES, parent=polda,
-                         coverage=[kota])
-    polsek_selatan = unit_create(name="Polsek Bekasi Selatan", kind=UnitKind.POLSEK,
-                                 parent=polres, coverage=[selatan], area=selatan)
-    polsek_timur = unit_create(name="Polsek Bekasi Timur", kind=UnitKind.POLSEK, parent=polres,
-                               coverage=[timur], area=timur)
-    post_kayuringin = unit_create(name="Pos Polisi Kayuringin", kind=UnitKind.POST,
-                                  parent=polsek_selatan, coverage=[kayuringin],
-                                  area=kayuringin, latitude=-6.2476, longitude=106.9942)
-    post_margahayu = unit_create(name="Pos Polisi Margahayu", kind=UnitKind.POST,
-                                 parent=polsek_timur, coverage=[margahayu], area=margahayu,
-                                 latitude=-6.2520, longitude=107.0120)
+    polres = unit_create(
+        name="Polres Metro Bekasi Kota", kind=UnitKind.POLRES, parent=polda, coverage=[kota]
+    )
+    polsek_selatan = unit_create(
+        name="Polsek Bekasi Selatan",
+        kind=UnitKind.POLSEK,
+        parent=polres,
+        coverage=[selatan],
+        area=selatan,
+    )
+    polsek_timur = unit_create(
+        name="Polsek Bekasi Timur",
+        kind=UnitKind.POLSEK,
+        parent=polres,
+        coverage=[timur],
+        area=timur,
+    )
+    post_kayuringin = unit_create(
+        name="Pos Polisi Kayuringin",
+        kind=UnitKind.POST,
+        parent=polsek_selatan,
+        coverage=[kayuringin],
+        area=kayuringin,
+        latitude=-6.2476,
+        longitude=106.9942,
+    )
+    post_margahayu = unit_create(
+        name="Pos Polisi Margahayu",
+        kind=UnitKind.POST,
+        parent=polsek_timur,
+        coverage=[margahayu],
+        area=margahayu,
+        latitude=-6.2520,
+        longitude=107.0120,
+    )
     return SimpleNamespace(
-        jabar=jabar, kota=kota, selatan=selatan, timur=timur, kayuringin=kayuringin,
-        margahayu=margahayu, rw024=rw024, polda=polda, polres=polres,
-        polsek_selatan=polsek_selatan, polsek_timur=polsek_timur,
-        post_kayuringin=post_kayuringin, post_margahayu=post_margahayu,
+        jabar=jabar,
+        kota=kota,
+        selatan=selatan,
+        timur=timur,
+        kayuringin=kayuringin,
+        margahayu=margahayu,
+        rw024=rw024,
+        polda=polda,
+        polres=polres,
+        polsek_selatan=polsek_selatan,
+        polsek_timur=polsek_timur,
+        post_kayuringin=post_kayuringin,
+        post_margahayu=post_margahayu,
         officer_selatan=make_user("bhabin.selatan", Role.COMMUNITY_OFFICER, polsek_selatan),
         officer_timur=make_user("bhabin.timur", Role.COMMUNITY_OFFICER, polsek_timur),
         commander_polres=make_user("kapolres", Role.COMMANDER, polres, is_staff=True),
-        commander_selatan=make_user("kapolsek.selatan", Role.COMMANDER, polsek_selatan,
-                                    is_staff=True),
-        commander_timur=make_user("kapolsek.timur", Role.COMMANDER, polsek_timur,
-                                  is_staff=True),
+        commander_selatan=make_user(
+            "kapolsek.selatan", Role.COMMANDER, polsek_selatan, is_staff=True
+        ),
+        commander_timur=make_user("kapolsek.timur", Role.COMMANDER, polsek_timur, is_staff=True),
         admin=make_user("admin", Role.ADMIN, None, is_staff=True),
         resident=make_user("warga", Role.RESIDENT, None),
     )

@@ -36,9 +36,12 @@ class User(AbstractUser):
     )
     rank = models.CharField(_("rank"), max_length=60, blank=True)
     nrp = models.CharField(_("NRP/NIP"), max_length=20, blank=True)
+    # NULL, not "", when absent: the encrypted column stores nothing for a missing value
+    # and the blind index must not make every user without a phone "equal".
     phone = EncryptedCharField(_("phone"), max_length=20, blank=True, null=True)
-    phone_index = models.CharField(max_length=64, blank=True, null=True, db_index=True,
-                                   editable=False)
+    phone_index = models.CharField(  # noqa: DJ001
+        max_length=64, blank=True, null=True, db_index=True, editable=False
+    )
 
     objects = UserManager()
     tenant_unit_path = "unit"
@@ -68,7 +71,9 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=80, blank=True)
-    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("Shown to tell tokens apart."))
+    prefix = models.CharField(
+        _("prefix"), max_length=12, help_text=_("Shown to tell tokens apart.")
+    )
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -38,8 +38,14 @@ def user_create(
     if role in STAFF_ROLES and role != Role.ADMIN and unit is None:
         raise ValidationError(_("Staff users must belong to a unit."), code="unit_required")
     user = User(
-        username=username, role=role, unit=unit, first_name=first_name, last_name=last_name,
-        email=email, rank=rank, nrp=nrp,
+        username=username,
+        role=role,
+        unit=unit,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        rank=rank,
+        nrp=nrp,
         is_staff=role in {Role.ADMIN, Role.COMMANDER},
         is_superuser=False,
     )
@@ -74,9 +80,7 @@ def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     if not user.is_active:
         raise ValidationError(_("Inactive users cannot receive API tokens."), code="inactive")
     raw = token_generate()
-    token = ApiToken.objects.create(
-        user=user, name=name, prefix=raw[:8], digest=token_digest(raw)
-    )
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], digest=token_digest(raw))
     return token, raw
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-TOKEN_PREFIX = "kmt_"
+TOKEN_PREFIX = "kmt_"  # noqa: S105 (a public prefix, not a secret)
 
 
 def token_generate() -> str:

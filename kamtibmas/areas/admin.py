@@ -14,8 +14,16 @@ class AreaAdmin(admin.ModelAdmin):
     search_fields = ["=code", "name"]
     show_full_result_count = False
     readonly_fields = [
-        "code", "level", "kind", "timezone", "parent", "province", "regency", "district",
-        "village", "rw",
+        "code",
+        "level",
+        "kind",
+        "timezone",
+        "parent",
+        "province",
+        "regency",
+        "district",
+        "village",
+        "rw",
     ]
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

@@ -151,8 +151,9 @@ class UnitKind(models.TextChoices):
     AGENCY = "agency", _("City/regency agency")
 
 
-POLICE_KINDS = frozenset({UnitKind.POLDA, UnitKind.POLRES, UnitKind.POLSEK, UnitKind.POST,
-                          UnitKind.SATUAN})
+POLICE_KINDS = frozenset(
+    {UnitKind.POLDA, UnitKind.POLRES, UnitKind.POLSEK, UnitKind.POST, UnitKind.SATUAN}
+)
 
 
 class Unit(models.Model):

@@ -67,7 +67,7 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.subject_type}#{self.subject_id}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.subject_label}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
@@ -76,3 +76,7 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("The audit log is append-only.")
+
+    @property
+    def subject_label(self) -> str:
+        return f"{self.subject_type}#{self.subject_id}"

@@ -13,13 +13,27 @@ def changelist_names(client, url):
 @pytest.mark.parametrize(
     ("who", "visible", "hidden"),
     [
-        ("commander_selatan", {"Polsek Bekasi Selatan", "Pos Polisi Kayuringin"},
-         {"Polsek Bekasi Timur", "Pos Polisi Margahayu", "Polres Metro Bekasi Kota"}),
-        ("commander_timur", {"Polsek Bekasi Timur", "Pos Polisi Margahayu"},
-         {"Polsek Bekasi Selatan", "Pos Polisi Kayuringin", "Polres Metro Bekasi Kota"}),
-        ("commander_polres", {"Polres Metro Bekasi Kota", "Polsek Bekasi Selatan",
-                              "Polsek Bekasi Timur", "Pos Polisi Kayuringin",
-                              "Pos Polisi Margahayu"}, {"Polda Metro Jaya"}),
+        (
+            "commander_selatan",
+            {"Polsek Bekasi Selatan", "Pos Polisi Kayuringin"},
+            {"Polsek Bekasi Timur", "Pos Polisi Margahayu", "Polres Metro Bekasi Kota"},
+        ),
+        (
+            "commander_timur",
+            {"Polsek Bekasi Timur", "Pos Polisi Margahayu"},
+            {"Polsek Bekasi Selatan", "Pos Polisi Kayuringin", "Polres Metro Bekasi Kota"},
+        ),
+        (
+            "commander_polres",
+            {
+                "Polres Metro Bekasi Kota",
+                "Polsek Bekasi Selatan",
+                "Polsek Bekasi Timur",
+                "Pos Polisi Kayuringin",
+                "Pos Polisi Margahayu",
+            },
+            {"Polda Metro Jaya"},
+        ),
     ],
 )
 def test_unit_changelist_is_scoped(client, bekasi, who, visible, hidden):
@@ -41,8 +55,9 @@ def test_other_units_record_answers_404_in_the_admin(client, bekasi):
 
 def test_user_changelist_is_scoped(client, bekasi):
     client.force_login(bekasi.commander_selatan)
-    names = {u.username for u in changelist_names(client,
-                                                  reverse("admin:accounts_user_changelist"))}
+    names = {
+        u.username for u in changelist_names(client, reverse("admin:accounts_user_changelist"))
+    }
     assert names == {"bhabin.selatan", "kapolsek.selatan"}
     other = reverse("admin:accounts_user_change", args=[bekasi.officer_timur.pk])
     assert client.get(other).status_code == 404
@@ -65,9 +80,14 @@ def test_adding_a_unit_in_the_admin_sets_its_path(client, bekasi):
     from kamtibmas.areas.models import Unit
 
     client.force_login(bekasi.admin)
-    response = client.post(reverse("admin:areas_unit_add"), {
-        "name": "Pos Polisi Jakasetia", "kind": "post", "parent": bekasi.polsek_selatan.pk,
-    })
+    response = client.post(
+        reverse("admin:areas_unit_add"),
+        {
+            "name": "Pos Polisi Jakasetia",
+            "kind": "post",
+            "parent": bekasi.polsek_selatan.pk,
+        },
+    )
     assert response.status_code == 302, response.content[:2000]
     unit = Unit.objects.get(name="Pos Polisi Jakasetia")
     assert unit.path == f"{bekasi.polsek_selatan.path}{unit.pk}/"

@@ -19,22 +19,24 @@ def test_database_refuses_staff_without_unit(db):
 @pytest.mark.parametrize("password", ["password", "12345678", "kamtibmas", "short"])
 def test_weak_passwords_are_refused(bekasi, password):
     with pytest.raises(ValidationError):
-        user_create(username="kamtibmas", role=Role.HANDLER, unit=bekasi.polsek_selatan,
-                    password=password)
+        user_create(
+            username="kamtibmas", role=Role.HANDLER, unit=bekasi.polsek_selatan, password=password
+        )
 
 
 def test_long_passphrases_are_accepted(bekasi):
     phrase = "kopi pagi di RW 024 bersama warga " * 2  # 68 characters
-    user = user_create(username="z", role=Role.HANDLER, unit=bekasi.polsek_selatan,
-                       password=phrase)
+    user = user_create(username="z", role=Role.HANDLER, unit=bekasi.polsek_selatan, password=phrase)
     assert user.check_password(phrase)
 
 
 def test_commanders_and_admins_may_open_the_admin(bekasi):
-    commander = user_create(username="kapolsek2", role=Role.COMMANDER,
-                            unit=bekasi.polsek_selatan, password=None)
-    officer = user_create(username="bhabin2", role=Role.COMMUNITY_OFFICER,
-                          unit=bekasi.polsek_selatan, password=None)
+    commander = user_create(
+        username="kapolsek2", role=Role.COMMANDER, unit=bekasi.polsek_selatan, password=None
+    )
+    officer = user_create(
+        username="bhabin2", role=Role.COMMUNITY_OFFICER, unit=bekasi.polsek_selatan, password=None
+    )
     assert commander.is_staff and not officer.is_staff
     assert commander.has_perm("areas.view_unit") and not commander.has_perm("areas.change_unit")
     assert bekasi.admin.has_perm("areas.change_unit")

@@ -9,7 +9,7 @@ import tempfile
 
 os.environ.setdefault("KAMTIBMAS_DATA_DIR", tempfile.mkdtemp(prefix="kamtibmas-test-"))
 
-from kamtibmas.config.settings.base import *  # noqa: E402, F403
+from kamtibmas.config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405

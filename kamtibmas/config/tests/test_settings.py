@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from kamtibmas.config.keyring import load_keyring
 from kamtibmas.config.settings.base import database_from_env
 
@@ -53,14 +51,23 @@ def run_kamtibmas(tmp_path: Path, *args: str, **env: str) -> subprocess.Complete
     environment.pop("DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "kamtibmas", *args],
-        env=environment, capture_output=True, text=True, timeout=120, check=False,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
 def test_production_mode_passes_check_deploy(tmp_path):
     result = run_kamtibmas(
-        tmp_path, "check", "--deploy", "--fail-level", "WARNING",
-        KAMTIBMAS_PRODUCTION="1", KAMTIBMAS_ALLOWED_HOSTS="kamtibmas.example.id",
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        KAMTIBMAS_PRODUCTION="1",
+        KAMTIBMAS_ALLOWED_HOSTS="kamtibmas.example.id",
     )
     assert result.returncode == 0, result.stderr + result.stdout
 
@@ -74,7 +81,12 @@ def test_development_mode_fails_check_deploy(tmp_path):
 
 def test_production_ignores_debug(tmp_path):
     result = run_kamtibmas(
-        tmp_path, "shell", "-c", "from django.conf import settings; print(settings.DEBUG)",
-        KAMTIBMAS_PRODUCTION="1", KAMTIBMAS_DEBUG="1", KAMTIBMAS_ALLOWED_HOSTS="x.id",
+        tmp_path,
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+        KAMTIBMAS_PRODUCTION="1",
+        KAMTIBMAS_DEBUG="1",
+        KAMTIBMAS_ALLOWED_HOSTS="x.id",
     )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr

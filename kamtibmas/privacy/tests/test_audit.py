@@ -11,14 +11,20 @@ from kamtibmas.privacy.services import audit_record
 
 
 def test_audit_record_names_who_what_and_why(bekasi):
-    entry = audit_record(actor=bekasi.officer_selatan, action=AuditAction.READ,
-                         subject=bekasi.commander_timur, fields=["phone"],
-                         reason="Menghubungi Kapolsek")
+    entry = audit_record(
+        actor=bekasi.officer_selatan,
+        action=AuditAction.READ,
+        subject=bekasi.commander_timur,
+        fields=["phone"],
+        reason="Menghubungi Kapolsek",
+    )
     stored = AuditEntry.objects.get(pk=entry.pk)
     assert stored.actor == bekasi.officer_selatan
     assert stored.actor_unit == bekasi.polsek_selatan
-    assert (stored.subject_type, stored.subject_id) == ("accounts.user",
-                                                         str(bekasi.commander_timur.pk))
+    assert (stored.subject_type, stored.subject_id) == (
+        "accounts.user",
+        str(bekasi.commander_timur.pk),
+    )
     assert stored.fields == ["phone"] and stored.reason == "Menghubungi Kapolsek"
 
 
@@ -43,18 +49,19 @@ def test_audit_log_is_append_only_in_the_orm(bekasi):
 def test_audit_log_is_append_only_in_the_database(bekasi):
     entry = audit_record(actor=bekasi.admin, action="read", subject=bekasi.resident, reason="x")
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("UPDATE privacy_auditentry SET reason = 'forged' WHERE id = %s",
-                       [entry.pk])
+        cursor.execute("UPDATE privacy_auditentry SET reason = 'forged' WHERE id = %s", [entry.pk])
     assert AuditEntry.objects.get(pk=entry.pk).reason == "x"
 
 
 def test_audit_entries_are_scoped_to_the_actor_unit(bekasi):
     audit_record(actor=bekasi.officer_selatan, action="read", subject=bekasi.resident, reason="a")
     audit_record(actor=bekasi.officer_timur, action="read", subject=bekasi.resident, reason="b")
-    assert [e.reason for e in visible_to(AuditEntry.objects.all(), bekasi.commander_selatan)] \
-        == ["a"]
-    assert sorted(e.reason for e in visible_to(AuditEntry.objects.all(),
-                                               bekasi.commander_polres)) == ["a", "b"]
+    assert [e.reason for e in visible_to(AuditEntry.objects.all(), bekasi.commander_selatan)] == [
+        "a"
+    ]
+    assert sorted(
+        e.reason for e in visible_to(AuditEntry.objects.all(), bekasi.commander_polres)
+    ) == ["a", "b"]
 
 
 @pytest.mark.parametrize(
@@ -97,8 +104,10 @@ def test_log_records_are_redacted_including_tracebacks(caplog):
 
 def test_postgres_refuses_delete_of_audit_rows(bekasi):
     if connection.vendor != "postgresql":
-        pytest.skip("DELETE is refused by a trigger on PostgreSQL only (decision 003); "
-                    "set DATABASE_URL to a PostgreSQL database to run this")
+        pytest.skip(
+            "DELETE is refused by a trigger on PostgreSQL only (decision 003); "
+            "set DATABASE_URL to a PostgreSQL database to run this"
+        )
     entry = audit_record(actor=bekasi.admin, action="read", subject=bekasi.resident, reason="x")
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM privacy_auditentry WHERE id = %s", [entry.pk])

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from kamtibmas.accounts.models import Role, User
 from kamtibmas.accounts.services import user_create, user_find_by_phone, user_set_phone
@@ -20,8 +21,13 @@ def raw_row(user: User) -> tuple:
 
 @pytest.fixture
 def officer(bekasi):
-    return user_create(username="siti", role=Role.COMMUNITY_OFFICER, unit=bekasi.polsek_selatan,
-                       password=None, phone=PHONE)
+    return user_create(
+        username="siti",
+        role=Role.COMMUNITY_OFFICER,
+        unit=bekasi.polsek_selatan,
+        password=None,
+        phone=PHONE,
+    )
 
 
 def test_raw_row_holds_no_plaintext(officer):
@@ -33,8 +39,13 @@ def test_raw_row_holds_no_plaintext(officer):
 
 
 def test_two_encryptions_of_the_same_value_differ(bekasi, officer):
-    other = user_create(username="budi", role=Role.COMMUNITY_OFFICER, unit=bekasi.polsek_selatan,
-                        password=None, phone=E164)
+    other = user_create(
+        username="budi",
+        role=Role.COMMUNITY_OFFICER,
+        unit=bekasi.polsek_selatan,
+        password=None,
+        phone=E164,
+    )
     assert raw_row(officer)[0] != raw_row(other)[0]
     assert raw_row(officer)[1] == raw_row(other)[1]  # same blind index: same number
 
@@ -53,7 +64,8 @@ def test_rotation_reencrypts_and_the_new_key_alone_decrypts(bekasi, officer, set
     old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     before = raw_row(officer)[0]
 
-    call_command("rotate_keys")
+    with translation.override("en"):
+        call_command("rotate_keys")
 
     new_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     assert len(new_keys) == 1 and new_keys[0] not in old_keys
@@ -69,11 +81,21 @@ def test_rotation_reencrypts_and_the_new_key_alone_decrypts(bekasi, officer, set
 
 def test_rotation_covers_rows_encrypted_under_an_older_key(bekasi, settings):
     settings.FIELD_ENCRYPTION_KEYS = list(settings.FIELD_ENCRYPTION_KEYS)
-    early = user_create(username="early", role=Role.COMMUNITY_OFFICER,
-                        unit=bekasi.polsek_selatan, password=None, phone="081111111111")
+    early = user_create(
+        username="early",
+        role=Role.COMMUNITY_OFFICER,
+        unit=bekasi.polsek_selatan,
+        password=None,
+        phone="081111111111",
+    )
     call_command("rotate_keys", "--keep-old")
-    late = user_create(username="late", role=Role.COMMUNITY_OFFICER,
-                       unit=bekasi.polsek_selatan, password=None, phone="081222222222")
+    late = user_create(
+        username="late",
+        role=Role.COMMUNITY_OFFICER,
+        unit=bekasi.polsek_selatan,
+        password=None,
+        phone="081222222222",
+    )
     call_command("rotate_keys")
     settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]
     assert User.objects.get(pk=early.pk).phone == "+6281111111111"

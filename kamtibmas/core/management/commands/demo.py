@@ -40,11 +40,16 @@ class Command(BaseCommand):
 
     def _print_accounts(self, addrport: str) -> None:
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(_("Kamtibmas demo: http://%(addr)s/") % {
-            "addr": addrport}))
-        self.stdout.write(_("Sign in at http://%(addr)s/accounts/login/ with password “%(pw)s” "
-                            "and one of these users:") % {
-            "addr": addrport, "pw": settings.KAMTIBMAS_DEMO_PASSWORD})
+        self.stdout.write(
+            self.style.SUCCESS(_("Kamtibmas demo: http://%(addr)s/") % {"addr": addrport})
+        )
+        self.stdout.write(
+            _(
+                "Sign in at http://%(addr)s/accounts/login/ with password “%(pw)s” "
+                "and one of these users:"
+            )
+            % {"addr": addrport, "pw": settings.KAMTIBMAS_DEMO_PASSWORD}
+        )
         for username, role, unit, *_rest in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role.label}" + (f" — {unit}" if unit else ""))
         self.stdout.write("")

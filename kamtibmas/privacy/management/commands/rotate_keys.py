@@ -40,8 +40,9 @@ class Command(BaseCommand):
         with tqdm(desc=_("Re-encrypting"), unit=_(" rows"), file=self.stderr) as bar:
             counts = fields_reencrypt(progress=lambda _label, n: bar.update(n))
         for label, count in counts.items():
-            self.stdout.write(_("%(model)s: %(count)d rows re-encrypted") % {
-                "model": label, "count": count})
+            self.stdout.write(
+                _("%(model)s: %(count)d rows re-encrypted") % {"model": label, "count": count}
+            )
         if not reencrypt_only and not keep_old:
             field_keys_retire()
             self.stdout.write(_("Old keys retired: only the new key remains."))
