@@ -11,7 +11,7 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
     list_filter = ["role", "is_active"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Police"), {"fields": ("role", "unit", "rank", "nrp")}),
     )
 
@@ -23,5 +23,5 @@ class ApiTokenAdmin(ScopedAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["user", "prefix", "name", "created_at", "last_used_at"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,11 +43,11 @@ class User(AbstractUser):
         max_length=64, blank=True, null=True, db_index=True, editable=False
     )
 
-    objects = UserManager()
     tenant_unit_path = "unit"
 
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role__in=["resident", "admin"]) | models.Q(unit__isnull=False),

@@ -13,12 +13,13 @@ docs/decisions/003-encrypted-fields.md:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+from django.db import models
 from django.dispatch import receiver
 from encrypted_fields import fields as upstream
 
@@ -51,7 +52,7 @@ def _forget_keys(*, setting: str, **kwargs: Any) -> None:
 
 
 class KeyedEncryptionMixin(upstream.EncryptedFieldMixin):
-    @property  # type: ignore[override]
+    @property
     def f(self) -> MultiFernet:
         return field_crypter()
 
@@ -70,11 +71,16 @@ class KeyedEncryptionMixin(upstream.EncryptedFieldMixin):
         # Values in Python are always clear text; only from_db_value decrypts. (Upstream
         # decrypts here and returns the input unchanged when that fails, which would
         # hide a missing key.)
-        return super(upstream.EncryptedFieldMixin, self).to_python(value)  # type: ignore[misc]
+        return super(upstream.EncryptedFieldMixin, self).to_python(value)
 
 
 class EncryptedCharField(KeyedEncryptionMixin, upstream.EncryptedCharField):
     """A CharField stored encrypted; ``max_length`` applies to the clear text."""
+
+    if TYPE_CHECKING:  # the upstream base is untyped; say what the attribute holds
+
+        def __get__(self, instance: Any, owner: Any) -> Any: ...
+        def __set__(self, instance: Any, value: str | None) -> None: ...
 
 
 class EncryptedTextField(KeyedEncryptionMixin, upstream.EncryptedTextField):
@@ -85,9 +91,9 @@ class EncryptedDateField(KeyedEncryptionMixin, upstream.EncryptedDateField):
     pass
 
 
-def encrypted_fields_of(model: type) -> list[str]:
+def encrypted_fields_of(model: type[models.Model]) -> list[str]:
     return [
         field.name
-        for field in model._meta.concrete_fields  # type: ignore[attr-defined]
+        for field in model._meta.concrete_fields
         if isinstance(field, KeyedEncryptionMixin)
     ]

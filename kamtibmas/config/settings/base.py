@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -109,10 +110,12 @@ TEMPLATES = [
 ]
 
 
-def database_from_env(url: str | None) -> dict:
+def database_from_env(url: str | None) -> dict[str, Any]:
     if not url:
         url = f"sqlite:///{DATA_DIR / 'kamtibmas.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
