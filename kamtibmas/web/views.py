@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -10,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kamtibmas import __version__
+from kamtibmas.web.decorators import staff_required
 
 
 @require_GET
@@ -29,12 +29,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse(
             {"status": "error", "database": "unavailable", "version": __version__}, status=503
         )
-    return JsonResponse(
-        {"status": "ok", "database": connection.vendor, "version": __version__}
-    )
+    return JsonResponse({"status": "ok", "database": connection.vendor, "version": __version__})
 
 
-@login_required
+@staff_required
 @never_cache
+@require_GET
 def staff_home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/staff_home.html")

@@ -1,0 +1,35 @@
+"""Who may open the staff pages at all (SECURITY.md 8).
+
+Which records a staff user sees is decided by ``kamtibmas.core.scope``; this only
+keeps residents out of staff routes: anonymous visitors go to the login page, signed-in
+residents get 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+View = Callable[..., HttpResponse]
+
+
+def is_staff_member(user: Any) -> bool:
+    """Staff roles of §2, and superusers created before they were given a role."""
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_staff_role or user.is_superuser)
+    )
+
+
+def staff_required(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
