@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("staff/", views.staff_home, name="staff-home"),
+    path("welcome", views.after_login, name="after-login"),
 ]

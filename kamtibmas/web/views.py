@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from kamtibmas import __version__
-from kamtibmas.web.decorators import staff_required
+from kamtibmas.web.decorators import is_staff_member, staff_required
 
 
 @require_GET
@@ -30,6 +31,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
             {"status": "error", "database": "unavailable", "version": __version__}, status=503
         )
     return JsonResponse({"status": "ok", "database": connection.vendor, "version": __version__})
+
+
+@login_required
+@require_GET
+def after_login(request: HttpRequest) -> HttpResponse:
+    """Where sign-in lands without a ``next``: staff to their area, residents home."""
+    return redirect("web:staff-home" if is_staff_member(request.user) else "web:home")
 
 
 @staff_required

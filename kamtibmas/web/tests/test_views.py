@@ -388,9 +388,13 @@ def test_wrong_password_explains_itself_in_the_visitors_language(client, bekasi)
 
 
 @pytest.mark.django_db
-def test_signing_in_lands_on_the_staff_home(client, bekasi):
+@pytest.mark.parametrize(("who", "landing"), [("officer_selatan", "/staff/"), ("resident", "/")])
+def test_sign_in_lands_staff_in_their_area_and_residents_home(client, bekasi, who, landing):
+    user = getattr(bekasi, who)
     response = client.post(
-        "/accounts/login/", {"username": "bhabin.selatan", "password": "correct horse battery"}
+        "/accounts/login/",
+        {"username": user.username, "password": "correct horse battery"},
+        follow=True,
     )
-    assert response.status_code == 302
-    assert response["Location"] == "/staff/"
+    assert response.redirect_chain[-1][0] == landing
+    assert response.status_code == 200
