@@ -26,10 +26,10 @@ class AreaAdmin(admin.ModelAdmin):
         "rw",
     ]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False  # loaded by `kamtibmas load_areas`; RW/RT are created on demand
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -40,7 +40,7 @@ class UnitAdmin(ScopedAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["coverage", "area"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         """Keep the materialised path right: adding or re-parenting goes through
         ``unit_move``, which re-paths the whole subtree."""
         new_parent = obj.parent
