@@ -2,6 +2,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
@@ -26,15 +27,18 @@ class Command(BaseCommand):
             result = area_registry_load(records=records, progress=bar.update)
         for level, counts in result.levels.items():
             self.stdout.write(
-                _("%(level)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged")
+                _("%(level)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged")
                 % {
                     "level": AreaLevel(level).label,
-                    "created": counts.created,
-                    "updated": counts.updated,
-                    "unchanged": counts.unchanged,
+                    "created": number_format(counts.created, force_grouping=True),
+                    "updated": number_format(counts.updated, force_grouping=True),
+                    "unchanged": number_format(counts.unchanged, force_grouping=True),
                 }
             )
         self.stdout.write(
-            _("%(total)d areas in the registry, loaded in %(seconds).1f s.")
-            % {"total": len(records), "seconds": time.perf_counter() - started}
+            _("%(total)s areas in the registry, loaded in %(seconds)s s.")
+            % {
+                "total": number_format(len(records), force_grouping=True),
+                "seconds": number_format(time.perf_counter() - started, 1),
+            }
         )
