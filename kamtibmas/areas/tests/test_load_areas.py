@@ -183,9 +183,19 @@ def test_command_prints_a_summary_per_level():
     lines = out.getvalue().splitlines()
     assert len(lines) == 5
     assert all("0 created, 0 updated" in line for line in lines[:4])
-    assert "83441 unchanged" in lines[3]
-    assert lines[4].startswith("91219 ")
+    assert "83,441 unchanged" in lines[3]
+    assert lines[4].startswith("91,219 areas in the registry")
     assert "91219/91219" in err.getvalue()
+
+
+def test_command_speaks_indonesian_by_default():
+    out = StringIO()
+
+    call_command("load_areas", stdout=out, stderr=StringIO())
+
+    lines = out.getvalue().splitlines()
+    assert lines[3] == "Desa/kelurahan: 0 dibuat, 0 diperbarui, 83.441 tidak berubah"
+    assert lines[4].startswith("91.219 wilayah dalam registri, dimuat dalam ")
 
 
 def test_records_below_the_village_level_are_refused():
