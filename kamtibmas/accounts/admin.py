@@ -1,19 +1,43 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kamtibmas.accounts.models import ApiToken, User
+from kamtibmas.accounts.services import user_set_phone
 from kamtibmas.core.admin import ScopedAdmin
+from kamtibmas.privacy.identifiers import normalise_phone
+
+
+class StaffUserChangeForm(UserChangeForm):
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone") or ""
+        return normalise_phone(phone) if phone else ""
 
 
 @admin.register(User)
 class UserAdmin(ScopedAdmin, DjangoUserAdmin):
+    form = StaffUserChangeForm
     list_display = ["username", "first_name", "last_name", "role", "unit", "is_active"]
     list_filter = ["role", "is_active"]
+    search_fields = ["username", "first_name", "last_name", "nrp"]
+    personal_fields = ("first_name", "last_name", "email", "phone")
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("Police"), {"fields": ("role", "unit", "rank", "nrp")}),
+        (_("Unit and contact"), {"fields": ("role", "unit", "rank", "nrp", "phone")}),
     )
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool
+    ) -> None:
+        if "phone" in form.changed_data:
+            # Through the service, so the blind index follows the number.
+            user_set_phone(user=obj, phone=form.cleaned_data["phone"], save=False)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ApiToken)

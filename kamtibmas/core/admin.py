@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest
 
 from kamtibmas.areas.models import Unit
 from kamtibmas.core.scope import visible_to
+from kamtibmas.privacy.models import AuditAction
+from kamtibmas.privacy.services import audit_record
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -20,11 +22,33 @@ class ScopedAdmin(admin.ModelAdmin):
     "doesn't exist" message, which §2 does not allow).
     """
 
+    #: Fields holding personal data: showing them on a change page writes an audit row.
+    personal_fields: tuple[str, ...] = ()
+
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
             raise Http404
         return obj
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        if change and obj is not None and self.personal_fields:
+            audit_record(
+                actor=request.user,
+                action=AuditAction.READ,
+                subject=obj,
+                fields=self.personal_fields,
+                reason="Opened in the admin",
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         return visible_to(super().get_queryset(request), request.user)

@@ -92,3 +92,55 @@ def test_adding_a_unit_in_the_admin_sets_its_path(client, bekasi):
     unit = Unit.objects.get(name="Pos Polisi Jakasetia")
     assert unit.path == f"{bekasi.polsek_selatan.path}{unit.pk}/"
     assert Unit.objects.filter(path="").count() == 0
+
+
+def test_opening_a_user_in_the_admin_is_audited(client, bekasi):
+    from kamtibmas.privacy.models import AuditEntry
+
+    client.force_login(bekasi.commander_selatan)
+    url = reverse("admin:accounts_user_change", args=[bekasi.officer_selatan.pk])
+    assert client.get(url).status_code == 200
+    entry = AuditEntry.objects.get()
+    assert entry.actor == bekasi.commander_selatan
+    assert entry.subject_id == str(bekasi.officer_selatan.pk)
+    assert entry.action == "read" and "phone" in entry.fields
+
+
+def test_phone_edited_in_the_admin_is_validated_normalised_and_indexed(client, bekasi):
+    from kamtibmas.accounts.models import User
+    from kamtibmas.accounts.services import user_find_by_phone
+
+    client.force_login(bekasi.admin)
+    url = reverse("admin:accounts_user_change", args=[bekasi.officer_selatan.pk])
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data.update(
+        {
+            "user_permissions": [],
+            "groups": [],
+            "unit": bekasi.polsek_selatan.pk,
+            "date_joined_0": "2025-07-31",
+            "date_joined_1": "10:10:00",
+        }
+    )
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+
+    data["phone"] = "12345"
+    assert client.post(url, data).status_code == 200  # form redisplayed with the error
+    assert User.objects.get(pk=bekasi.officer_selatan.pk).phone is None
+
+    data["phone"] = "0812-9999-0000"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert User.objects.get(pk=bekasi.officer_selatan.pk).phone == "+6281299990000"
+    assert list(user_find_by_phone("+62 812 9999 0000")) == [bekasi.officer_selatan]
+
+
+def test_admin_pages_carry_the_language_switch_and_speak_indonesian(client, bekasi):
+    client.force_login(bekasi.commander_selatan)
+    page = client.get(reverse("admin:areas_unit_changelist")).content.decode()
+    assert 'action="/i18n/setlang/"' in page and 'name="language"' in page
+    assert "Administrasi Kamtibmas" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    assert "Kamtibmas administration" in client.get("/admin/").content.decode()

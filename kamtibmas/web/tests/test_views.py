@@ -154,8 +154,17 @@ def test_home_page_is_indonesian_by_default(client):
     assert_language_switch(page, current_language="id", next_path="/")
 
 
-def test_home_page_follows_the_browser_language(client):
+def test_home_page_stays_indonesian_whatever_the_browser_prefers(client):
     page = parse(client.get("/", headers={"accept-language": "en-GB,en;q=0.9"}))
+    assert page.one("html").attrs["lang"] == "id"
+    assert page.one("h1").text == "Bersama menjaga keamanan lingkungan"
+
+
+def test_home_page_follows_the_chosen_language(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/")
+    assert response["Content-Language"] == "en"
+    page = parse(response)
     assert page.one("html").attrs["lang"] == "en"
     assert page.one("h1").text == "Community safety, together"
     assert_language_switch(page, current_language="en", next_path="/")
@@ -192,8 +201,9 @@ def test_every_page_carries_the_language_switch_for_its_own_address(client, beka
         parse(client.get("/no-such-page")), current_language="id", next_path="/no-such-page"
     )
     client.force_login(bekasi.officer_selatan)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert_language_switch(
-        parse(client.get("/staff/", headers={"accept-language": "en"})),
+        parse(client.get("/staff/")),
         current_language="en",
         next_path="/staff/",
     )
@@ -220,7 +230,7 @@ def test_content_security_policy_forbids_inline_code_and_framing(client):
 def test_no_page_relies_on_inline_script_or_style(client, bekasi):
     pages = {
         "home": client.get("/"),
-        "home in English": client.get("/", headers={"accept-language": "en"}),
+        "home in English": client.get("/", headers={"cookie": "kamtibmas_language=en"}),
         "login": client.get("/accounts/login/"),
         "login with errors": client.post("/accounts/login/", {"username": "x", "password": "y"}),
         "not found": client.get("/no-such-page"),
@@ -317,7 +327,8 @@ def test_staff_home_greets_the_officer_with_role_and_unit(client, bekasi):
 @pytest.mark.django_db
 def test_staff_home_in_english(client, bekasi):
     client.force_login(bekasi.commander_selatan)
-    page = parse(client.get("/staff/", headers={"accept-language": "en"}))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = parse(client.get("/staff/"))
     assert page.one("h1").text == "Welcome, kapolsek.selatan"
     facts = {dt.text: dd.text for dt, dd in zip(page.all("dt"), page.all("dd"), strict=True)}
     assert facts == {
@@ -381,7 +392,9 @@ def test_wrong_password_explains_itself_in_the_visitors_language(client, bekasi)
     assert page.one("input", name="username").attrs["aria-invalid"] == "true"
 
     response = client.post(
-        "/accounts/login/", {"username": "", "password": ""}, headers={"accept-language": "en"}
+        "/accounts/login/",
+        {"username": "", "password": ""},
+        headers={"cookie": "kamtibmas_language=en"},
     )
     alert = parse(response).one("div", role="alert")
     assert "Username: This field is required." in " ".join(alert.text.split())
