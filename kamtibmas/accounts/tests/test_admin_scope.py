@@ -63,11 +63,16 @@ def test_user_changelist_is_scoped(client, bekasi):
     assert client.get(other).status_code == 404
 
 
-def test_officers_and_residents_cannot_open_the_admin(client, bekasi):
+def test_officers_and_residents_get_403_from_the_admin(client, bekasi):
     for user in (bekasi.officer_selatan, bekasi.resident):
         client.force_login(user)
-        response = client.get(reverse("admin:areas_unit_changelist"))
-        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        assert client.get(reverse("admin:areas_unit_changelist")).status_code == 403
+        assert client.get(reverse("admin:index")).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_the_admin_login(client, bekasi):
+    response = client.get(reverse("admin:areas_unit_changelist"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
 def test_admin_role_sees_everything(client, bekasi):

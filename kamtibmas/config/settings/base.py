@@ -64,7 +64,7 @@ CSRF_TRUSTED_ORIGINS = env_list("KAMTIBMAS_CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # First, so that its templates (error pages, the admin's base_site) take precedence.
     "kamtibmas.web",
-    "django.contrib.admin",
+    "kamtibmas.core.adminconfig.KamtibmasAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
