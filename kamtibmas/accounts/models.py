@@ -61,6 +61,11 @@ class User(AbstractUser):
         return self.role in STAFF_ROLES
 
     @property
+    def may_use_staff_area(self) -> bool:
+        """Staff roles of §2, and superusers created before they were given a role."""
+        return self.is_active and (self.is_staff_role or self.is_superuser)
+
+    @property
     def display_name(self) -> str:
         name = self.get_full_name() or self.username
         return f"{self.rank} {name}".strip() if self.rank else name

@@ -1,8 +1,11 @@
 """The one place that decides which records a user may see (§2, SECURITY.md 8).
 
-A staff user sees records whose area lies inside the coverage of their unit or of
-any unit below it, and records that belong to those units. Administrators see
-everything; residents and anonymous visitors see no staff records. Every selector,
+A police officer sees records whose area lies inside the coverage of their unit or
+of any unit below it, and records that belong to those units. Staff of a partner
+agency (kelurahan, kecamatan, city agency) see only records that belong to their
+agency (e.g. referred to it), not everything that happens in its area: a partner is
+not the police. Administrators see everything; residents and anonymous visitors see
+no staff records. Every selector,
 admin list and API endpoint goes through ``visible_to``; a record outside the
 scope is simply not found (404), never "forbidden" (403), so its existence leaks
 nothing.
@@ -11,6 +14,8 @@ A model declares how it is scoped with one class attribute:
 
 * ``tenant_area_path``: lookup path to an ``Area`` (``"area"``, ``"dialogue__area"``);
 * ``tenant_unit_path``: lookup path to a ``Unit`` (``"unit"``); ``""`` for Unit itself.
+
+A model that declares both is visible through either.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from django.db import models
 from django.http import Http404
 
 from kamtibmas.accounts.models import Role
-from kamtibmas.areas.models import Area, Unit, within_q
+from kamtibmas.areas.models import POLICE_KINDS, Area, Unit, within_q
 
 M = TypeVar("M", bound=models.Model)
 
@@ -73,10 +78,19 @@ def _compute_scope(user: Any) -> Scope:
     unit_ids = frozenset(
         Unit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)
     )
-    areas = tuple(
-        Area.objects.filter(covering_units__in=unit_ids).distinct().order_by("level", "code")
-    )
-    return Scope(everything=False, unit_ids=unit_ids, areas=areas)
+    if unit.kind not in POLICE_KINDS:
+        return Scope(everything=False, unit_ids=unit_ids, areas=())
+    covered = list(Area.objects.filter(covering_units__in=unit_ids).distinct())
+    return Scope(everything=False, unit_ids=unit_ids, areas=outermost(covered))
+
+
+def outermost(areas: list[Area]) -> tuple[Area, ...]:
+    """Drop areas that lie inside another one of the list: they add nothing to the
+    scope and would only lengthen its ``IN`` lists (a Polda's posts each cover a
+    village the Polda already covers)."""
+    ids = {area.pk for area in areas}
+    kept = [area for area in areas if not ids.intersection(area.ancestor_ids())]
+    return tuple(sorted(kept, key=lambda area: (area.level, area.code)))
 
 
 def visible_to(queryset: models.QuerySet[M], user: Any) -> models.QuerySet[M]:
@@ -89,13 +103,16 @@ def visible_to(queryset: models.QuerySet[M], user: Any) -> models.QuerySet[M]:
         return queryset.none()
     area_path = getattr(model, "tenant_area_path", None)
     unit_path = getattr(model, "tenant_unit_path", None)
-    if area_path is not None:
-        return queryset.filter(scope.area_q(area_path))
-    if unit_path is not None:
-        return queryset.filter(scope.unit_q(unit_path))
-    raise ImproperlyConfigured(
-        f"{model.__name__} declares neither tenant_area_path nor tenant_unit_path."
-    )
+    if area_path is None and unit_path is None:
+        raise ImproperlyConfigured(
+            f"{model.__name__} declares neither tenant_area_path nor tenant_unit_path."
+        )
+    condition = models.Q(pk__in=[])
+    if area_path is not None and scope.areas:
+        condition |= scope.area_q(area_path)
+    if unit_path is not None and scope.unit_ids:
+        condition |= scope.unit_q(unit_path)
+    return queryset.filter(condition)
 
 
 def get_visible_or_404(queryset: models.QuerySet[M], user: Any, **lookup: Any) -> M:

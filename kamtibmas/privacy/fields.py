@@ -45,10 +45,15 @@ def field_crypter() -> MultiFernet:
     return crypter
 
 
+def forget_cached_keys() -> None:
+    """Make the next encryption or decryption read ``FIELD_ENCRYPTION_KEYS`` again."""
+    _crypter_cache.clear()
+
+
 @receiver(setting_changed)
 def _forget_keys(*, setting: str, **kwargs: Any) -> None:
     if setting == "FIELD_ENCRYPTION_KEYS":
-        _crypter_cache.clear()
+        forget_cached_keys()
 
 
 class KeyedEncryptionMixin(upstream.EncryptedFieldMixin):

@@ -1,39 +1,49 @@
 """Rotation of the field-encryption keys (SECURITY.md 3).
 
-Procedure (``kamtibmas rotate_keys`` does all three steps; see
-docs/operations/key-rotation.md):
+Every configured key decrypts; the first one encrypts. Rotation therefore runs in
+two steps, with a restart of the application servers in between, so that no
+running process ever writes with a key that is about to be retired:
 
-1. put a new key first in the key list (it encrypts from then on; the old ones
-   still decrypt);
-2. re-encrypt every encrypted column with the new key;
-3. retire the old keys, after which the new key alone decrypts everything.
+1. ``kamtibmas rotate_keys``: put a new key first and re-encrypt every encrypted
+   column with it; the old keys stay, because servers that have not restarted yet
+   still encrypt with the old one;
+2. restart the application servers and workers (they now encrypt with the new key);
+3. ``kamtibmas rotate_keys --retire``: re-encrypt once more (catching rows written
+   by the old servers in between), then keep only the new key. From then on the
+   new key alone decrypts everything.
+
+See docs/operations/key-rotation.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 
-from kamtibmas.config.keyring import load_keyring, new_fernet_key, write_keyring
-from kamtibmas.privacy.fields import _crypter_cache, encrypted_fields_of
+from kamtibmas.config.keyring import new_fernet_key, update_keyring
+from kamtibmas.privacy.fields import encrypted_fields_of, forget_cached_keys
 
 BATCH = 500
 
 
 def _use_keys(keys: list[str]) -> None:
+    # This process goes on with the new list; other processes read it at restart.
     settings.FIELD_ENCRYPTION_KEYS = keys
-    _crypter_cache.clear()
+    forget_cached_keys()
 
 
 def field_key_add() -> list[str]:
-    """Generate a key, store it first in the data directory's keyring, and use it."""
-    keyring = load_keyring(settings.DATA_DIR)
+    """Generate a key and store it first in the data directory's keyring."""
     keys = [new_fernet_key(), *settings.FIELD_ENCRYPTION_KEYS]
-    keyring["field_encryption_keys"] = keys
-    write_keyring(settings.DATA_DIR, keyring)
+
+    def change(keyring: dict[str, Any]) -> None:
+        keyring["field_encryption_keys"] = keys
+
+    update_keyring(settings.DATA_DIR, change)
     _use_keys(keys)
     return keys
 
@@ -41,9 +51,11 @@ def field_key_add() -> list[str]:
 def field_keys_retire() -> list[str]:
     """Keep only the newest key. Call after ``fields_reencrypt`` has finished."""
     keys = list(settings.FIELD_ENCRYPTION_KEYS[:1])
-    keyring = load_keyring(settings.DATA_DIR)
-    keyring["field_encryption_keys"] = keys
-    write_keyring(settings.DATA_DIR, keyring)
+
+    def change(keyring: dict[str, Any]) -> None:
+        keyring["field_encryption_keys"] = keys
+
+    update_keyring(settings.DATA_DIR, change)
     _use_keys(keys)
     return keys
 

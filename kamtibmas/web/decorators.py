@@ -19,10 +19,7 @@ View = Callable[..., HttpResponse]
 
 
 def is_staff_member(user: Any) -> bool:
-    """Staff roles of §2, and superusers created before they were given a role."""
-    return bool(
-        user.is_authenticated and user.is_active and (user.is_staff_role or user.is_superuser)
-    )
+    return bool(user.is_authenticated and user.may_use_staff_area)
 
 
 def staff_required(view: View) -> View:

@@ -9,6 +9,7 @@ Environment variables (all optional on a developer machine):
                               ``kamtibmas check --deploy``
 ``KAMTIBMAS_DEBUG``           ``1`` for Django's debug pages (never in production)
 ``KAMTIBMAS_ALLOWED_HOSTS``   comma-separated host names
+``KAMTIBMAS_BEHIND_PROXY``    ``1`` when a TLS-terminating proxy sets X-Forwarded-Proto
 ``KAMTIBMAS_SECRET_KEY``, ``KAMTIBMAS_FIELD_ENCRYPTION_KEYS`` (comma-separated Fernet keys,
 newest first), ``KAMTIBMAS_BLIND_INDEX_KEY``: override the generated keys.
 """
@@ -49,10 +50,17 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 PRODUCTION = env_bool("KAMTIBMAS_PRODUCTION")
 DEBUG = env_bool("KAMTIBMAS_DEBUG") and not PRODUCTION
 
-_keyring = load_keyring(DATA_DIR)
+_SECRETS_FROM_ENV = {
+    "secret_key": "KAMTIBMAS_SECRET_KEY",
+    "field_encryption_keys": "KAMTIBMAS_FIELD_ENCRYPTION_KEYS",
+    "blind_index_key": "KAMTIBMAS_BLIND_INDEX_KEY",
+}
+_keyring = load_keyring(
+    DATA_DIR, given={name for name, var in _SECRETS_FROM_ENV.items() if os.environ.get(var)}
+)
 SECRET_KEY = os.environ.get("KAMTIBMAS_SECRET_KEY") or _keyring["secret_key"]
 FIELD_ENCRYPTION_KEYS: list[str] = env_list(
-    "KAMTIBMAS_FIELD_ENCRYPTION_KEYS", _keyring["field_encryption_keys"]
+    "KAMTIBMAS_FIELD_ENCRYPTION_KEYS", _keyring.get("field_encryption_keys", [])
 )
 BLIND_INDEX_KEY: str = os.environ.get("KAMTIBMAS_BLIND_INDEX_KEY") or _keyring["blind_index_key"]
 
@@ -200,7 +208,11 @@ CONTENT_SECURITY_POLICY = {
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("KAMTIBMAS_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load-balancer probes speak plain HTTP to the app server.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if env_bool("KAMTIBMAS_BEHIND_PROXY"):
+        # Only behind a proxy that always sets this header: a client could forge it.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

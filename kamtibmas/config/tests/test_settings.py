@@ -59,17 +59,37 @@ def run_kamtibmas(tmp_path: Path, *args: str, **env: str) -> subprocess.Complete
     )
 
 
-def test_production_mode_passes_check_deploy(tmp_path):
-    result = run_kamtibmas(
+PRODUCTION = {"KAMTIBMAS_PRODUCTION": "1", "KAMTIBMAS_ALLOWED_HOSTS": "kamtibmas.example.id"}
+
+
+def test_production_mode_passes_check_deploy_once_static_files_are_collected(tmp_path):
+    before = run_kamtibmas(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert before.returncode != 0
+    assert "kamtibmas.E001" in before.stderr and "collectstatic" in before.stderr
+
+    collected = run_kamtibmas(tmp_path, "collectstatic", "--noinput", **PRODUCTION)
+    assert collected.returncode == 0, collected.stderr
+    after = run_kamtibmas(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert after.returncode == 0, after.stderr + after.stdout
+
+    page = run_kamtibmas(
         tmp_path,
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        KAMTIBMAS_PRODUCTION="1",
-        KAMTIBMAS_ALLOWED_HOSTS="kamtibmas.example.id",
+        "shell",
+        "-c",
+        "from django.test import Client; c = Client(HTTP_HOST='kamtibmas.example.id'); "
+        "r = c.get('/', secure=True); print(r.status_code, r['Strict-Transport-Security']); "
+        "print(c.get('/healthz').status_code)",
+        **PRODUCTION,
     )
-    assert result.returncode == 0, result.stderr + result.stdout
+    lines = page.stdout.strip().splitlines()
+    assert lines[-2] == "200 max-age=31536000; includeSubDomains; preload", page.stderr
+    assert lines[-1] == "200"  # a plain-HTTP load-balancer probe is not redirected
+
+
+def test_demo_refuses_to_run_in_production(tmp_path):
+    result = run_kamtibmas(tmp_path, "demo", "--no-serve", **PRODUCTION)
+    assert result.returncode != 0
+    assert "lingkungan produksi" in result.stderr
 
 
 def test_development_mode_fails_check_deploy(tmp_path):
@@ -90,3 +110,32 @@ def test_production_ignores_debug(tmp_path):
         KAMTIBMAS_ALLOWED_HOSTS="x.id",
     )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_processes_starting_together_agree_on_one_keyring(tmp_path: Path):
+    """Web workers and the task worker may start at once on an empty data directory."""
+    script = (
+        "import json, sys; from pathlib import Path; "
+        "from kamtibmas.config.keyring import load_keyring; "
+        "print(json.dumps(load_keyring(Path(sys.argv[1]))))"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(8)
+    ]
+    outputs = [proc.communicate(timeout=60)[0] for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs)
+    keyrings = [json.loads(out) for out in outputs]
+    stored = json.loads((tmp_path / "secrets.json").read_text())
+    assert all(keyring == stored for keyring in keyrings)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_secrets_given_in_the_environment_are_not_generated(tmp_path: Path):
+    keyring = load_keyring(tmp_path, given={"secret_key", "field_encryption_keys"})
+    assert set(keyring) == {"blind_index_key"}
+    everything = {"secret_key", "field_encryption_keys", "blind_index_key"}
+    assert load_keyring(tmp_path / "prod", given=everything) == {}
+    assert not (tmp_path / "prod" / "secrets.json").exists()

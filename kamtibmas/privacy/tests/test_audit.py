@@ -65,24 +65,38 @@ def test_audit_entries_are_scoped_to_the_actor_unit(bekasi):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "secret"),
     [
-        "NIK 3275047107850003 tidak cocok",
-        "nomor 3275 0471 0785 0003",
-        "hubungi 0812-3456-7890",
-        "hubungi +6281234567890 segera",
-        "wa 6281234567890",
+        ("NIK 3275047107850003 tidak cocok", "3275047107850003"),
+        ("nomor 3275 0471 0785 0003", "0785 0003"),
+        ("KK 3275-0401-0120-0005", "0120-0005"),
+        ("hubungi 0812-3456-7890", "3456-7890"),
+        ("hubungi +6281234567890 segera", "81234567890"),
+        ("wa 6281234567890", "81234567890"),
+        ("telp 0812.3456.7890", "3456.7890"),
+        ("telp +62 (812) 3456-7890", "3456-7890"),
+        ("kantor 021-5551234", "5551234"),
+        ("kantor (021) 555 1234", "555 1234"),
+        ("tersimpan +62215551234", "215551234"),
     ],
 )
-def test_redaction_removes_identifiers(text):
+def test_redaction_removes_identifiers(text, secret):
     cleaned = redact(text)
     assert "[disamarkan]" in cleaned
-    for digits in ("3275047107850003", "81234567890", "3456"):
-        assert digits not in cleaned.replace(" ", "").replace("-", "")
+    assert secret not in cleaned
 
 
-def test_redaction_leaves_ordinary_numbers():
-    assert redact("RT 001/RW 024, 30 warga, pukul 10.10") == "RT 001/RW 024, 30 warga, pukul 10.10"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RT 001/RW 024, 30 warga, pukul 10.10",
+        "wilayah 32.75.04.1005.024.001 dibuat",
+        "2025-07-31 03:10:00+00:00 permintaan selesai dalam 0.125 s",
+        "91219 wilayah, 83441 desa",
+    ],
+)
+def test_redaction_leaves_ordinary_numbers_and_area_codes(text):
+    assert redact(text) == text
 
 
 def test_log_records_are_redacted_including_tracebacks(caplog):
@@ -92,14 +106,29 @@ def test_log_records_are_redacted_including_tracebacks(caplog):
         with caplog.at_level(logging.INFO, logger="kamtibmas.test"):
             logger.info("lookup %s", "3275047107850003")
             try:
-                raise ValueError("bad NIK 3275047107850003")
+                raise ValueError("bad NIK 3275047107850003, 10% done")
             except ValueError:
-                logger.exception("failed for %s", "081234567890")
+                logger.exception("Internal Server Error: %s", "/staff/?tel=081234567890")
     finally:
         logger.filters.clear()
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "3275047107850003" not in text and "081234567890" not in text
-    assert "[disamarkan]" in text
+    assert "[disamarkan]" in text and "10% done" in text
+    assert all(r.exc_info is None and r.args is None for r in caplog.records)
+
+
+def test_django_request_errors_reach_the_log_redacted(client, db, settings, capfd):
+    """The real configuration: a 500 logged by django.request through our handler."""
+    import logging.config
+
+    logging.config.dictConfig(settings.LOGGING)
+    settings.ROOT_URLCONF = "kamtibmas.privacy.tests.explode_urls"
+    client.raise_request_exception = False
+    assert client.get("/explode-for-test").status_code == 500
+    err = capfd.readouterr().err
+    assert "Internal Server Error: /explode-for-test" in err
+    assert "RuntimeError" in err and "[disamarkan]" in err
+    assert "3456-7890" not in err
 
 
 def test_postgres_refuses_delete_of_audit_rows(bekasi):

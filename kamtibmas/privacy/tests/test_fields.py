@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import translation
 
@@ -66,40 +67,46 @@ def test_rotation_reencrypts_and_the_new_key_alone_decrypts(bekasi, officer, set
 
     with translation.override("en"):
         call_command("rotate_keys")
+    keys = list(settings.FIELD_ENCRYPTION_KEYS)
+    assert keys[1:] == old_keys and keys[0] not in old_keys  # old key kept until --retire
+    assert "rotate_keys --retire" in capsys.readouterr().out
+    assert raw_row(officer)[0] != before
 
-    new_keys = list(settings.FIELD_ENCRYPTION_KEYS)
-    assert len(new_keys) == 1 and new_keys[0] not in old_keys
-    after = raw_row(officer)[0]
-    assert after != before
+    with translation.override("en"):
+        call_command("rotate_keys", "--retire")
+    assert list(settings.FIELD_ENCRYPTION_KEYS) == keys[:1]
+    assert "rows re-encrypted" in capsys.readouterr().out
     assert User.objects.get(pk=officer.pk).phone == E164
 
     settings.FIELD_ENCRYPTION_KEYS = old_keys
     with pytest.raises(DecryptionError):
         User.objects.get(pk=officer.pk)
-    assert "rows re-encrypted" in capsys.readouterr().out
 
 
-def test_rotation_covers_rows_encrypted_under_an_older_key(bekasi, settings):
-    settings.FIELD_ENCRYPTION_KEYS = list(settings.FIELD_ENCRYPTION_KEYS)
-    early = user_create(
-        username="early",
-        role=Role.COMMUNITY_OFFICER,
-        unit=bekasi.polsek_selatan,
-        password=None,
-        phone="081111111111",
-    )
-    call_command("rotate_keys", "--keep-old")
-    late = user_create(
-        username="late",
-        role=Role.COMMUNITY_OFFICER,
-        unit=bekasi.polsek_selatan,
-        password=None,
-        phone="081222222222",
-    )
+def test_retire_catches_rows_written_by_servers_not_yet_restarted(bekasi, settings):
+    """Between the two steps an old server still encrypts with the old key."""
+    old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     call_command("rotate_keys")
-    settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]
-    assert User.objects.get(pk=early.pk).phone == "+6281111111111"
+    new_keys = list(settings.FIELD_ENCRYPTION_KEYS)
+    settings.FIELD_ENCRYPTION_KEYS = old_keys  # what a server started before rotation uses
+    late = user_create(username="late", role=Role.COMMUNITY_OFFICER,
+                       unit=bekasi.polsek_selatan, password=None, phone="081222222222")
+    settings.FIELD_ENCRYPTION_KEYS = new_keys  # the command's process, after the restart
+    call_command("rotate_keys", "--retire")
+    settings.FIELD_ENCRYPTION_KEYS = new_keys[:1]
     assert User.objects.get(pk=late.pk).phone == "+6281222222222"
+
+
+def test_retire_needs_a_second_key(settings):
+    settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS[:1]
+    with pytest.raises(CommandError):
+        call_command("rotate_keys", "--retire")
+
+
+def test_rotation_refuses_keys_from_the_environment(monkeypatch):
+    monkeypatch.setenv("KAMTIBMAS_FIELD_ENCRYPTION_KEYS", "x")
+    with pytest.raises(CommandError, match="--reencrypt-only"):
+        call_command("rotate_keys")
 
 
 def test_clearing_the_phone_clears_the_index(officer):

@@ -411,3 +411,12 @@ def test_sign_in_lands_staff_in_their_area_and_residents_home(client, bekasi, wh
     )
     assert response.redirect_chain[-1][0] == landing
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_unknown_host_gets_a_readable_400_in_indonesian(client):
+    response = client.get("/", headers={"host": "evil.example"})
+    assert response.status_code == 400
+    page = parse(response)
+    assert page.one("h1").text == "Permintaan tidak dapat diproses"
+    assert page.one("html").attrs["lang"] == "id"

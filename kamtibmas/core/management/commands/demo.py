@@ -2,7 +2,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--addrport", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, no_serve: bool, addrport: str, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                _("The demo creates accounts with a published password: not in production.")
+            )
         self.stdout.write(_("Database: %(name)s") % {"name": settings.DATABASES["default"]["NAME"]})
         call_command("migrate", interactive=False, verbosity=0)
         if Area.objects.filter(level=AreaLevel.VILLAGE).count() < REGISTRY_LOADED_VILLAGES:

@@ -1,6 +1,7 @@
 import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
@@ -10,40 +11,56 @@ from kamtibmas.privacy.keys import field_key_add, field_keys_retire, fields_reen
 
 class Command(BaseCommand):
     help = (
-        "Rotate the field-encryption key: add a new key, re-encrypt every personal-data "
-        "column with it, then retire the old keys. Restart the application servers "
-        "afterwards so they load the new key."
+        "Rotate the field-encryption key in two steps: without options, add a new key and "
+        "re-encrypt every personal-data column with it; then restart the application "
+        "servers and workers and run with --retire to re-encrypt once more and remove the "
+        "old keys."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument(
+            "--retire",
+            action="store_true",
+            help="After the restart: re-encrypt what old servers wrote, keep only the new key.",
+        )
+        group.add_argument(
             "--reencrypt-only",
             action="store_true",
             help="Only re-encrypt with the first configured key (keys given in the environment).",
         )
-        parser.add_argument(
-            "--keep-old", action="store_true", help="Keep the old keys after re-encrypting."
-        )
 
-    def handle(self, *args: Any, reencrypt_only: bool, keep_old: bool, **options: Any) -> None:
+    def handle(self, *args: Any, retire: bool, reencrypt_only: bool, **options: Any) -> None:
         from_env = bool(os.environ.get("KAMTIBMAS_FIELD_ENCRYPTION_KEYS"))
         if from_env and not reencrypt_only:
             raise CommandError(
                 _(
                     "The keys come from KAMTIBMAS_FIELD_ENCRYPTION_KEYS. Put a new key first "
-                    "in that variable, then run: kamtibmas rotate_keys --reencrypt-only"
+                    "in that variable, restart, run: kamtibmas rotate_keys --reencrypt-only, "
+                    "then remove the old key from the variable and restart again."
                 )
             )
-        if not reencrypt_only:
+        if retire and len(settings.FIELD_ENCRYPTION_KEYS) < 2:
+            raise CommandError(_("There is only one key: nothing to retire."))
+        if not retire and not reencrypt_only:
             field_key_add()
-            self.stderr.write(_("New key added."))
+            self.stdout.write(_("New key added."))
+        self._reencrypt()
+        if retire:
+            field_keys_retire()
+            self.stdout.write(_("Old keys retired: only the new key remains."))
+        elif not reencrypt_only:
+            self.stdout.write(
+                _(
+                    "Now restart the application servers and workers, then run: "
+                    "kamtibmas rotate_keys --retire"
+                )
+            )
+
+    def _reencrypt(self) -> None:
         with tqdm(desc=_("Re-encrypting"), unit=_(" rows"), file=self.stderr) as bar:
             counts = fields_reencrypt(progress=lambda _label, n: bar.update(n))
         for label, count in counts.items():
             self.stdout.write(
                 _("%(model)s: %(count)d rows re-encrypted") % {"model": label, "count": count}
             )
-        if not reencrypt_only and not keep_old:
-            field_keys_retire()
-            self.stdout.write(_("Old keys retired: only the new key remains."))
-        self.stdout.write(_("Restart the application servers and workers now."))
