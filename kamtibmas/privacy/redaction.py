@@ -16,9 +16,7 @@ _IDENTIFIER = re.compile(r"(?<![\d.])\d(?:[ \-]?\d){15}(?![\d.])")
 # Indonesian phone numbers as people and our E.164 storage write them: +62/62/0,
 # then an area code (2-7, 9) or a mobile prefix (8), 7 to 12 more digits with
 # optional single separators (space, hyphen, dot, brackets).
-_PHONE = re.compile(
-    r"(?<![\w+.])(?:\+62|62|0)[ ().\-]{0,2}[2-9](?:[ ().\-]{0,2}\d){6,11}(?![\d])"
-)
+_PHONE = re.compile(r"(?<![\w+.])(?:\+62|62|0)[ ().\-]{0,2}[2-9](?:[ ().\-]{0,2}\d){6,11}(?![\d])")
 REDACTED = "[disamarkan]"
 
 

@@ -89,8 +89,13 @@ def test_retire_catches_rows_written_by_servers_not_yet_restarted(bekasi, settin
     call_command("rotate_keys")
     new_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     settings.FIELD_ENCRYPTION_KEYS = old_keys  # what a server started before rotation uses
-    late = user_create(username="late", role=Role.COMMUNITY_OFFICER,
-                       unit=bekasi.polsek_selatan, password=None, phone="081222222222")
+    late = user_create(
+        username="late",
+        role=Role.COMMUNITY_OFFICER,
+        unit=bekasi.polsek_selatan,
+        password=None,
+        phone="081222222222",
+    )
     settings.FIELD_ENCRYPTION_KEYS = new_keys  # the command's process, after the restart
     call_command("rotate_keys", "--retire")
     settings.FIELD_ENCRYPTION_KEYS = new_keys[:1]
