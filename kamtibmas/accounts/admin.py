@@ -1,14 +1,16 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kamtibmas.accounts.models import ApiToken, User
-from kamtibmas.accounts.services import user_set_phone
+from kamtibmas.accounts.services import api_token_revoke, user_set_phone, user_set_role
 from kamtibmas.core.admin import ScopedAdmin
 from kamtibmas.privacy.identifiers import normalise_phone
 
@@ -34,18 +36,37 @@ class UserAdmin(ScopedAdmin, DjangoUserAdmin):
     def save_model(
         self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool
     ) -> None:
+        # Through the services: the blind index follows the number, and admin-site
+        # access (is_staff) follows the role.
         if "phone" in form.changed_data:
-            # Through the service, so the blind index follows the number.
             user_set_phone(user=obj, phone=form.cleaned_data["phone"], save=False)
+        if {"role", "unit"} & set(form.changed_data):
+            user_set_role(
+                user=obj, role=form.cleaned_data["role"], unit=form.cleaned_data["unit"], save=False
+            )
         super().save_model(request, obj, form, change)
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ScopedAdmin):
-    """Tokens are issued with `kamtibmas issue_token`; here they can only be revoked."""
+    """Tokens are issued with `kamtibmas issue_token`; here they can only be revoked,
+    with the "Revoke selected tokens" action."""
 
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["user", "prefix", "name", "created_at", "last_used_at"]
+    readonly_fields = ["user", "prefix", "name", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke_tokens"]
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Revoke selected tokens"), permissions=["change"])
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        tokens = list(queryset)
+        for token in tokens:
+            api_token_revoke(token=token)
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", len(tokens))
+            % {"count": len(tokens)},
+            messages.SUCCESS,
+        )

@@ -31,24 +31,20 @@ def user_create(
     phone: str = "",
     validate: bool = True,
 ) -> User:
-    """Create a user. Staff roles need a unit; staff may use the admin site.
+    """Create a user with a role and a unit (``user_set_role`` decides admin access).
 
     ``validate=False`` skips the password policy (demo accounts only).
     """
-    if role in STAFF_ROLES and role != Role.ADMIN and unit is None:
-        raise ValidationError(_("Staff users must belong to a unit."), code="unit_required")
     user = User(
         username=username,
-        role=role,
-        unit=unit,
         first_name=first_name,
         last_name=last_name,
         email=email,
         rank=rank,
         nrp=nrp,
-        is_staff=role in {Role.ADMIN, Role.COMMANDER},
         is_superuser=False,
     )
+    user_set_role(user=user, role=role, unit=unit, save=False)
     user_set_phone(user=user, phone=phone, save=False)
     if password is None:
         user.set_unusable_password()
@@ -58,6 +54,25 @@ def user_create(
         user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
+    return user
+
+
+# The roles that may open the admin site (``is_staff``).
+ADMIN_SITE_ROLES = frozenset({Role.ADMIN, Role.COMMANDER})
+
+
+def user_set_role(*, user: User, role: Role, unit: Unit | None, save: bool = True) -> User:
+    """Give ``user`` a role and a unit. Staff roles other than administrator need a
+    unit; admin-site access (``is_staff``) follows the role: administrators and
+    commanders only, so a demoted commander loses it.
+    """
+    if role in STAFF_ROLES and role != Role.ADMIN and unit is None:
+        raise ValidationError(_("Staff users must belong to a unit."), code="unit_required")
+    user.role = role
+    user.unit = unit
+    user.is_staff = role in ADMIN_SITE_ROLES
+    if save:
+        user.save(update_fields=["role", "unit", "is_staff"])
     return user
 
 

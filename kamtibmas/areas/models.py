@@ -160,7 +160,8 @@ class Unit(models.Model):
     """A police unit or partner agency: the tenancy boundary (§2).
 
     ``path`` is the materialised chain of ids from the root (``/3/7/12/``), kept by
-    ``services.unit_create``/``unit_update``, so a unit's subtree is one prefix match.
+    ``services.unit_create``, ``unit_update`` and ``unit_move`` (every write of a
+    unit goes through them), so a unit's subtree is one prefix match.
     """
 
     name = models.CharField(_("name"), max_length=160)

@@ -6,17 +6,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kamtibmas.areas.models import (
     ANCESTOR_FIELD,
+    POLICE_KINDS,
     Area,
     AreaKind,
     AreaLevel,
     TimeZone,
     Unit,
     UnitKind,
+    within_q,
 )
 from kamtibmas.areas.registry import RegistryRecord, registry_read
 from kamtibmas.areas.timezones import timezone_for_code
@@ -85,14 +89,18 @@ def _neighbourhood(*, parent: Area, number: int, level: AreaLevel, kind: AreaKin
     if not 1 <= number <= 999:
         raise ValueError("RW and RT numbers run from 1 to 999.")
     code = f"{parent.code}.{number:03d}"
-    with transaction.atomic():
-        existing = Area.objects.filter(code=code).first()
-        if existing is not None:
-            return existing
-        label = "RW" if level == AreaLevel.RW else "RT"
-        return area_create(
-            code=code, name=f"{label} {number:03d}", level=level, kind=kind, parent=parent
-        )
+    existing = Area.objects.filter(code=code).first()
+    if existing is not None:
+        return existing
+    label = "RW" if level == AreaLevel.RW else "RT"
+    try:
+        with transaction.atomic():
+            return area_create(
+                code=code, name=f"{label} {number:03d}", level=level, kind=kind, parent=parent
+            )
+    except IntegrityError:
+        # Another request created it between our look-up and our insert.
+        return Area.objects.get(code=code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,8 +314,16 @@ def unit_create(
     phone: str = "",
     opening_hours: str = "",
 ) -> Unit:
-    """Create a unit under ``parent`` and record the areas it covers."""
+    """Create a unit under ``parent`` and record the areas it covers.
+
+    The parent is re-read and locked, so its current path is used even if the
+    caller's object is stale. Raises ``ValidationError`` when ``unit_validate`` does.
+    """
+    coverage = list(coverage)
     with transaction.atomic():
+        if parent is not None:
+            parent = _unit_lock(parent)[0]
+        unit_validate(unit=None, kind=kind, parent=parent, coverage=coverage)
         unit = Unit.objects.create(
             name=name,
             kind=kind,
@@ -322,26 +338,178 @@ def unit_create(
         )
         unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
         unit.save(update_fields=["path"])
-        unit.coverage.set(list(coverage))
+        unit.coverage.set(coverage)
     return unit
+
+
+# What ``unit_update`` may change: ``unit_create``'s arguments.
+UNIT_UPDATE_FIELDS = frozenset(
+    {
+        "name",
+        "kind",
+        "parent",
+        "coverage",
+        "area",
+        "latitude",
+        "longitude",
+        "address",
+        "phone",
+        "opening_hours",
+    }
+)
+
+
+def unit_update(*, unit: Unit, data: dict[str, Any]) -> Unit:
+    """Change the fields of ``unit`` named in ``data`` (keys of ``UNIT_UPDATE_FIELDS``).
+
+    A new parent and a new coverage are checked together (``unit_validate``) and
+    written in one transaction, so a unit can move and change its coverage at once;
+    moving re-paths the subtree as ``unit_move`` does. Works on freshly read, locked
+    rows; returns the stored unit. Raises ``ValidationError`` when ``unit_validate`` does.
+    """
+    unknown = set(data) - UNIT_UPDATE_FIELDS
+    if unknown:
+        raise ValueError(f"unit_update cannot change {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        if "parent" in data:
+            current, parent = _unit_lock(unit, data["parent"])
+        else:
+            current = _unit_lock(unit)[0]
+            parent = _unit_lock(current.parent)[0] if current.parent is not None else None
+        coverage = list(data["coverage"] if "coverage" in data else current.coverage.all())
+        unit_validate(
+            unit=current, kind=data.get("kind", current.kind), parent=parent, coverage=coverage
+        )
+        details = {
+            name: value for name, value in data.items() if name not in {"parent", "coverage"}
+        }
+        for name, value in details.items():
+            setattr(current, name, value)
+        current.save(update_fields=[*details, "updated_at"])
+        if current.parent_id != (parent.pk if parent else None):
+            _subtree_move(unit=current, parent=parent)
+        if "coverage" in data:
+            current.coverage.set(coverage)
+    return current
 
 
 def unit_move(*, unit: Unit, parent: Unit | None) -> Unit:
-    """Put ``unit`` (and its whole subtree) under ``parent``."""
+    """Put ``unit`` (and its whole subtree) under ``parent``.
+
+    Both are re-read and locked first: the paths of the caller's objects may be
+    stale (an ancestor moved meanwhile). ``unit`` is updated in place and returned.
+    Raises ``ValidationError`` when ``unit_validate`` does (a parent below the unit,
+    coverage outside the new parent's).
+    """
     with transaction.atomic():
-        old = unit.path
-        new = f"{parent.path if parent else '/'}{unit.pk}/"
-        if not old:  # saved without a path (e.g. added in the admin): nothing below it yet
-            unit.parent, unit.path = parent, new
-            unit.save(update_fields=["parent", "path"])
-            return unit
-        if parent is not None and parent.path.startswith(old):
-            raise ValueError("A unit cannot be moved under itself.")
-        subtree = list(Unit.objects.select_for_update().filter(path__startswith=old))
+        current, parent = _unit_lock(unit, parent)
+        unit_validate(
+            unit=current, kind=current.kind, parent=parent, coverage=current.coverage.all()
+        )
+        _subtree_move(unit=current, parent=parent)
+    unit.parent, unit.path = current.parent, current.path
+    return unit
+
+
+def unit_validate(
+    *, unit: Unit | None, kind: str, parent: Unit | None, coverage: Iterable[Area]
+) -> None:
+    """Check a unit's place in the tree before it is written (``unit`` is ``None`` for
+    a new one): ``parent`` must not be the unit or lie below it, and a police unit
+    under a police parent covers only areas within the parent's coverage, so its
+    police children must stay within its own. Partner units (kelurahan, kecamatan,
+    agency) are bound by neither and may have no parent.
+
+    Raises ``ValidationError`` keyed by field (``parent``, ``coverage``). Reads
+    ``unit.path`` and ``parent.path`` as given: services pass freshly locked rows.
+    """
+    coverage = list(coverage)
+    if unit is not None and parent is not None and _is_within(parent, unit):
+        raise ValidationError(
+            {
+                "parent": ValidationError(
+                    _("A unit cannot be placed under itself or under a unit below it."),
+                    code="parent_cycle",
+                )
+            }
+        )
+    if kind not in POLICE_KINDS:
+        return
+    if parent is not None and parent.kind in POLICE_KINDS:
+        outside = Area.objects.filter(pk__in=[area.pk for area in coverage]).exclude(
+            within_q(list(parent.coverage.all()))
+        )
+        if outside:
+            raise ValidationError(
+                {
+                    "coverage": ValidationError(
+                        _(
+                            "A police unit covers only areas within the coverage of its "
+                            "parent unit %(parent)s. Outside it: %(areas)s."
+                        ),
+                        code="coverage_outside_parent",
+                        params={"parent": parent, "areas": _area_list(outside)},
+                    )
+                }
+            )
+    if unit is not None and unit.pk is not None:
+        beyond = (
+            Area.objects.filter(covering_units__parent=unit, covering_units__kind__in=POLICE_KINDS)
+            .exclude(within_q(coverage))
+            .distinct()
+        )
+        if beyond:
+            raise ValidationError(
+                {
+                    "coverage": ValidationError(
+                        _(
+                            "The police units below this unit cover areas outside the new "
+                            "coverage: %(areas)s."
+                        ),
+                        code="coverage_below_children",
+                        params={"areas": _area_list(beyond)},
+                    )
+                }
+            )
+
+
+def _is_within(candidate: Unit, unit: Unit) -> bool:
+    """Whether ``candidate`` is ``unit`` or lies below it."""
+    return candidate.pk == unit.pk or (bool(unit.path) and candidate.path.startswith(unit.path))
+
+
+def _area_list(areas: Iterable[Area], limit: int = 5) -> str:
+    names = [str(area) for area in list(areas)[: limit + 1]]
+    return ", ".join(names[:limit]) + (", …" if len(names) > limit else "")
+
+
+def _unit_lock(unit: Unit, parent: Unit | None = None) -> tuple[Unit, Unit | None]:
+    """Fresh rows of ``unit`` and ``parent``, locked until the transaction ends.
+
+    One statement, locking in id order, so two writers never wait on each other in
+    opposite orders. Call inside a transaction.
+    """
+    ids = {unit.pk} | ({parent.pk} if parent is not None else set())
+    rows = {
+        row.pk: row for row in Unit.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    if len(rows) != len(ids):
+        raise Unit.DoesNotExist("A unit to be written no longer exists.")
+    return rows[unit.pk], rows[parent.pk] if parent is not None else None
+
+
+def _subtree_move(*, unit: Unit, parent: Unit | None) -> None:
+    """Re-path ``unit`` and everything below it under ``parent``. Call inside a
+    transaction with both rows freshly read and locked (``_unit_lock``)."""
+    old = unit.path
+    new = f"{parent.path if parent else '/'}{unit.pk}/"
+    if old:  # an empty path (a row saved without one) has nothing below it yet
+        subtree = list(
+            Unit.objects.select_for_update().filter(path__startswith=old).exclude(pk=unit.pk)
+        )
         for member in subtree:
             member.path = new + member.path[len(old) :]
         Unit.objects.bulk_update(subtree, ["path"])
-        unit.parent = parent
-        unit.path = new
-        unit.save(update_fields=["parent", "path"])
-    return unit
+    unit.parent = parent
+    unit.path = new
+    unit.save(update_fields=["parent", "path", "updated_at"])

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
@@ -19,5 +20,8 @@ class Command(BaseCommand):
             user = User.objects.get(username=username)
         except User.DoesNotExist as exc:
             raise CommandError(_("No user named “%(name)s”.") % {"name": username}) from exc
-        _token, raw = api_token_issue(user=user, name=name)
+        try:
+            _token, raw = api_token_issue(user=user, name=name)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(raw)
