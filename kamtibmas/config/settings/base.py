@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "kamtibmas.areas",
     "kamtibmas.accounts",
     "kamtibmas.privacy",
+    "kamtibmas.engagements",
+    "ninja",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,123 @@
+"""Reads of the engagements app. Staff reads go through ``core.scope``; public reads
+show only announced dialogues and no personal data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from kamtibmas.core.scope import get_visible_or_404, visible_to
+from kamtibmas.engagements.models import (
+    Dialogue,
+    DialogueStatus,
+    FollowUp,
+    FollowUpStatus,
+    InspectionFinding,
+)
+
+PUBLIC_RECENT_DAYS = 60
+
+
+@dataclass(frozen=True)
+class DialogueFilter:
+    area_id: int | None = None
+    type_code: str | None = None
+    status: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+def dialogue_list(*, user: Any, filters: DialogueFilter | None = None) -> QuerySet[Dialogue]:
+    """Dialogues the user may see, newest first, filtered."""
+    queryset = visible_to(Dialogue.objects.all(), user).select_related(
+        "type", "area", "unit", "host"
+    )
+    filters = filters or DialogueFilter()
+    if filters.area_id:
+        from kamtibmas.areas.models import Area
+
+        area = Area.objects.filter(pk=filters.area_id).first()
+        if area is not None:
+            queryset = queryset.filter(Q(area=area) | Q(area__in=Area.objects.descendants_of(area)))
+    if filters.type_code:
+        queryset = queryset.filter(type__code=filters.type_code)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.start:
+        queryset = queryset.filter(planned_start__date__gte=filters.start)
+    if filters.end:
+        queryset = queryset.filter(planned_start__date__lte=filters.end)
+    return queryset.order_by("-planned_start", "-id")
+
+
+def dialogue_get(*, user: Any, pk: int) -> Dialogue:
+    """One dialogue with everything its page shows; 404 outside the user's scope."""
+    queryset = Dialogue.objects.select_related(
+        "type", "area", "area__village", "area__district", "area__regency", "unit", "host"
+    ).prefetch_related(
+        "officials",
+        "topics__topic",
+        "answers",
+        "photos",
+        "attendees",
+        Prefetch(
+            "inspection__findings",
+            queryset=InspectionFinding.objects.select_related("item").order_by("item__position"),
+        ),
+        "follow_ups__owner",
+    )
+    return get_visible_or_404(queryset, user, pk=pk)
+
+
+def dialogue_public_list(*, now: datetime | None = None) -> tuple[list[Dialogue], list[Dialogue]]:
+    """Announced dialogues: upcoming (soonest first) and recent (last 60 days)."""
+    now = now or timezone.now()
+    public = Dialogue.objects.filter(is_public=True).select_related("type", "area", "unit")
+    upcoming = list(
+        public.filter(planned_end__gte=now)
+        .exclude(status=DialogueStatus.HELD)
+        .order_by("planned_start")[:100]
+    )
+    recent = list(
+        public.filter(
+            status=DialogueStatus.HELD, planned_start__gte=now - timedelta(days=PUBLIC_RECENT_DAYS)
+        )
+        .annotate(topic_count=Count("topics"))
+        .order_by("-planned_start")[:100]
+    )
+    return upcoming, recent
+
+
+def dialogue_public_get(*, pk: int) -> Dialogue:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Dialogue.objects.filter(is_public=True)
+        .select_related("type", "area", "area__village", "area__district", "unit")
+        .prefetch_related("topics__topic", "officials"),
+        pk=pk,
+    )
+
+
+def follow_ups_overdue(*, user: Any, today: date | None = None) -> QuerySet[FollowUp]:
+    """Open follow-ups past their due date that the user may see (the commander's list)."""
+    today = today or timezone.localdate()
+    return (
+        visible_to(FollowUp.objects.all(), user)
+        .filter(status=FollowUpStatus.OPEN, due_date__lt=today)
+        .select_related("dialogue", "owner")
+        .order_by("due_date", "id")
+    )
+
+
+def follow_ups_of(*, user: Any) -> QuerySet[FollowUp]:
+    """The user's own open follow-ups, soonest due first (the host's list)."""
+    return (
+        visible_to(FollowUp.objects.filter(owner=user, status=FollowUpStatus.OPEN), user)
+        .select_related("dialogue")
+        .order_by("due_date", "id")
+    )
