@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kamtibmas.web import views
+from kamtibmas.web import dialogues, events, views
 
 app_name = "web"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("staff/", views.staff_home, name="staff-home"),
     path("welcome", views.after_login, name="after-login"),
+    *events.urlpatterns,
+    *dialogues.urlpatterns,
 ]
