@@ -18,7 +18,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COMMANDER: frozenset(
         {
             "areas.view_area", "areas.view_unit", "accounts.view_user",
-            "privacy.view_auditentry",
+            "privacy.view_auditentry", "engagements.view_dialogue",
+            "engagements.view_followup",
         }
     ),
     Role.COMMUNITY_OFFICER: frozenset({"areas.view_area", "areas.view_unit"}),

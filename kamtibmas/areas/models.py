@@ -122,7 +122,10 @@ class Area(models.Model):
         indexes = [models.Index(fields=["level", "name"], name="area_level_name")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.name}"
+        # Regency and RW/RT names already say what they are ("Kota Bekasi", "RW 024").
+        if self.level in (AreaLevel.DISTRICT, AreaLevel.VILLAGE):
+            return f"{self.get_kind_display()} {self.name}"
+        return self.name
 
     @property
     def zone_abbreviation(self) -> str:
