@@ -26,7 +26,7 @@ class CatalogueEntry(models.Model):
     name_id = models.CharField(_("name (Indonesian)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=120)
     is_active = models.BooleanField(_("in use"), default=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    position = models.PositiveSmallIntegerField(_("display order"), default=100)
 
     class Meta:
         abstract = True

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('name_id', models.CharField(max_length=120, verbose_name='name (Indonesian)')),
                 ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
                 ('is_active', models.BooleanField(default=True, verbose_name='in use')),
-                ('position', models.PositiveSmallIntegerField(default=100, verbose_name='position')),
+                ('position', models.PositiveSmallIntegerField(default=100, verbose_name='display order')),
                 ('is_public_by_default', models.BooleanField(default=True, help_text="Home visits are not announced: they happen at someone's home.", verbose_name='announced publicly by default')),
             ],
             options={
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('name_id', models.CharField(max_length=120, verbose_name='name (Indonesian)')),
                 ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
                 ('is_active', models.BooleanField(default=True, verbose_name='in use')),
-                ('position', models.PositiveSmallIntegerField(default=100, verbose_name='position')),
+                ('position', models.PositiveSmallIntegerField(default=100, verbose_name='display order')),
             ],
             options={
                 'verbose_name': 'inspection checklist item',
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ('name_id', models.CharField(max_length=120, verbose_name='name (Indonesian)')),
                 ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
                 ('is_active', models.BooleanField(default=True, verbose_name='in use')),
-                ('position', models.PositiveSmallIntegerField(default=100, verbose_name='position')),
+                ('position', models.PositiveSmallIntegerField(default=100, verbose_name='display order')),
             ],
             options={
                 'verbose_name': 'outreach topic',
