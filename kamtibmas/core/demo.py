@@ -13,6 +13,7 @@ from typing import Any
 DEMO_STEPS = [
     "kamtibmas.areas.demo.demo_load",
     "kamtibmas.accounts.demo.demo_load",
+    "kamtibmas.engagements.demo.demo_load",
 ]
 
 
