@@ -121,3 +121,111 @@ def follow_ups_of(*, user: Any) -> QuerySet[FollowUp]:
         .select_related("dialogue")
         .order_by("due_date", "id")
     )
+
+
+def dialogue_upcoming(*, user: Any, days: int = 14, limit: int = 10) -> list[Dialogue]:
+    """The next planned dialogues the user may see (the staff home)."""
+    now = timezone.now()
+    return list(
+        visible_to(Dialogue.objects.all(), user)
+        .filter(
+            status=DialogueStatus.PLANNED,
+            planned_start__gte=now,
+            planned_start__lte=now + timedelta(days=days),
+        )
+        .select_related("type", "area", "unit")
+        .order_by("planned_start")[:limit]
+    )
+
+
+# Public pages of dialogues (/events/, the iCalendar feed, QR check-in) --------------
+
+PUBLIC_CALENDAR_PAST_DAYS = 180
+PUBLIC_CALENDAR_LIMIT = 300
+
+
+def dialogue_public_calendar(*, now: datetime | None = None) -> list[Dialogue]:
+    """Announced dialogues for the iCalendar feed, in time order.
+
+    Every status, so a subscribed calendar learns of cancellations; the coming ones
+    (soonest first) and those of the last ``PUBLIC_CALENDAR_PAST_DAYS`` days (newest
+    first), at most ``PUBLIC_CALENDAR_LIMIT`` of each, so the feed stays small.
+    """
+    now = now or timezone.now()
+    public = (
+        Dialogue.objects.filter(is_public=True)
+        .select_related("type", "area", "unit")
+        .prefetch_related("topics__topic")
+    )
+    coming = list(
+        public.filter(planned_start__gte=now).order_by("planned_start", "id")[
+            :PUBLIC_CALENDAR_LIMIT
+        ]
+    )
+    past = list(
+        public.filter(
+            planned_start__lt=now,
+            planned_start__gte=now - timedelta(days=PUBLIC_CALENDAR_PAST_DAYS),
+        ).order_by("-planned_start", "-id")[:PUBLIC_CALENDAR_LIMIT]
+    )
+    return [*reversed(past), *coming]
+
+
+@dataclass(frozen=True)
+class PublicPlace:
+    """Where a dialogue happens, named as a notice would: from the RT up to the city."""
+
+    neighbourhood: str  # "RT 001/RW 024", "RW 024" or ""
+    village: str
+    district: str
+    regency: str
+
+    @property
+    def short(self) -> str:
+        """The neighbourhood, village and district: enough within one city."""
+        return ", ".join(part for part in (self.neighbourhood, self.village, self.district) if part)
+
+    def __str__(self) -> str:
+        return ", ".join(
+            part for part in (self.neighbourhood, self.village, self.district, self.regency) if part
+        )
+
+
+def dialogue_public_places(dialogues: list[Dialogue]) -> dict[int, PublicPlace]:
+    """The ``PublicPlace`` of each dialogue's area, keyed by area id, in one query.
+
+    Names are written in the active language ("Kelurahan Kayuringin Jaya").
+    """
+    from kamtibmas.areas.models import Area, AreaLevel
+
+    areas = {dialogue.area_id: dialogue.area for dialogue in dialogues}
+    chains = {
+        area.pk: {
+            AreaLevel.REGENCY: area.regency_id,
+            AreaLevel.DISTRICT: area.district_id,
+            AreaLevel.VILLAGE: area.village_id,
+            AreaLevel.RW: area.rw_id,
+        }
+        for area in areas.values()
+    }
+    wanted = {pk for chain in chains.values() for pk in chain.values() if pk is not None}
+    by_id = Area.objects.in_bulk(wanted - set(areas))
+    by_id.update(areas)
+
+    places = {}
+    for area in areas.values():
+        found = {level: by_id.get(pk) for level, pk in chains[area.pk].items() if pk}
+        found[AreaLevel(area.level)] = area
+
+        def label(level: AreaLevel, found: dict[AreaLevel, Area | None] = found) -> str:
+            named = found.get(level)
+            return str(named) if named else ""
+
+        neighbourhood = [found.get(AreaLevel.RT), found.get(AreaLevel.RW)]
+        places[area.pk] = PublicPlace(
+            neighbourhood="/".join(named.name for named in neighbourhood if named),
+            village=label(AreaLevel.VILLAGE),
+            district=label(AreaLevel.DISTRICT),
+            regency=label(AreaLevel.REGENCY),
+        )
+    return places
