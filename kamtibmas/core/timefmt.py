@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from django.conf import settings
+from django.utils import timezone as django_timezone
 from django.utils import translation
 
 from kamtibmas.areas.models import TimeZone
@@ -115,3 +116,12 @@ def format_local_date(
         return format_local(value, zone=zone, with_time=False, language=language)
     locale, style = _style_for(language)
     return babel_format_date(value, style.date_pattern, locale=locale)
+
+
+def local_today(zone: str | Area | None = None) -> date:
+    """Today's date in an Indonesian zone (an Area, a zone name, or WIB by default).
+
+    Due dates and "overdue" are calendar days where people live, not UTC days: at
+    20.00 UTC it is already tomorrow in WIB.
+    """
+    return django_timezone.now().astimezone(ZoneInfo(resolve_zone(zone).value)).date()

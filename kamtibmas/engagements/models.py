@@ -7,6 +7,8 @@ both decide who may see it (``core.scope``). Every write goes through
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import translation
@@ -156,11 +158,11 @@ class Dialogue(models.Model):
         return self.residents_count + self.leaders_count + self.children_count
 
     @property
-    def start(self):  # type: ignore[no-untyped-def]
+    def start(self) -> datetime:
         return self.actual_start or self.planned_start
 
     @property
-    def end(self):  # type: ignore[no-untyped-def]
+    def end(self) -> datetime:
         return self.actual_end or self.planned_end
 
 

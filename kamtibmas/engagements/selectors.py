@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from kamtibmas.core.scope import get_visible_or_404, visible_to
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.models import (
     Dialogue,
     DialogueStatus,
@@ -82,7 +83,7 @@ def dialogue_public_list(*, now: datetime | None = None) -> tuple[list[Dialogue]
         .exclude(status=DialogueStatus.HELD)
         .order_by("planned_start")[:100]
     )
-    recent = list(
+    recent: list[Dialogue] = list(
         public.filter(
             status=DialogueStatus.HELD, planned_start__gte=now - timedelta(days=PUBLIC_RECENT_DAYS)
         )
@@ -105,7 +106,7 @@ def dialogue_public_get(*, pk: int) -> Dialogue:
 
 def follow_ups_overdue(*, user: Any, today: date | None = None) -> QuerySet[FollowUp]:
     """Open follow-ups past their due date that the user may see (the commander's list)."""
-    today = today or timezone.localdate()
+    today = today or local_today(user.unit.area if getattr(user, "unit", None) else None)
     return (
         visible_to(FollowUp.objects.all(), user)
         .filter(status=FollowUpStatus.OPEN, due_date__lt=today)

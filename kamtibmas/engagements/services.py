@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from kamtibmas.accounts.models import User
 from kamtibmas.areas.models import Area, AreaLevel, Unit
 from kamtibmas.core.scope import visible_to
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.models import (
     Attendee,
     AttendeeGroup,
@@ -76,7 +77,7 @@ def _check_host(*, host: User | None, unit: Unit) -> None:
     """The host works in the organising unit's chain: in it, above it or below it."""
     if host is None:
         return
-    host_path = host.unit.path if host.unit_id else None
+    host_path = host.unit.path if host.unit is not None else None
     if host_path is None or not (
         host_path.startswith(unit.path) or unit.path.startswith(host_path)
     ):
@@ -276,9 +277,25 @@ def dialogue_set_minutes(*, dialogue: Dialogue, minutes: str) -> Dialogue:
     return dialogue
 
 
+def _refuse_cancelled(dialogue: Dialogue) -> None:
+    if dialogue.status == DialogueStatus.CANCELLED:
+        raise ValidationError(_("This dialogue was cancelled."), code="cancelled")
+
+
+def _local_today(dialogue: Dialogue) -> date:
+    """Today in the dialogue's own zone (WIB/WITA/WIT), not in UTC."""
+    return local_today(dialogue.area)
+
+
+def _touch(dialogue: Dialogue) -> None:
+    """Record that what the public sees of the dialogue changed (calendar SEQUENCE)."""
+    Dialogue.objects.filter(pk=dialogue.pk).update(updated_at=timezone.now())
+
+
 def dialogue_official_add(
     *, dialogue: Dialogue, position: str, institution: str = "", name: str = ""
 ) -> DialogueOfficial:
+    _refuse_cancelled(dialogue)
     if not position.strip():
         raise ValidationError(_("Give the official's position."), code="position_required")
     order = dialogue.officials.count()
@@ -302,19 +319,24 @@ def dialogue_topic_set(
     _require_held(dialogue)
     if not topic.is_active:
         raise ValidationError(_("That topic is no longer in use."), code="topic_inactive")
-    delivered, _created = TopicDelivered.objects.update_or_create(
-        dialogue=dialogue, topic=topic, defaults={"notes": notes.strip()}
-    )
+    with transaction.atomic():
+        delivered, _created = TopicDelivered.objects.update_or_create(
+            dialogue=dialogue, topic=topic, defaults={"notes": notes.strip()}
+        )
+        _touch(dialogue)
     return delivered
 
 
 def dialogue_topic_remove(*, delivered: TopicDelivered) -> None:
-    delivered.delete()
+    with transaction.atomic():
+        delivered.delete()
+        _touch(delivered.dialogue)
 
 
 def dialogue_answer_add(
     *, dialogue: Dialogue, question: str, answer: str = "", answered_by: str = ""
 ) -> SpotAnswer:
+    _refuse_cancelled(dialogue)
     if not question.strip():
         raise ValidationError(_("Write down the question or concern."), code="question_required")
     return SpotAnswer.objects.create(
@@ -501,7 +523,7 @@ def inspection_record(
             code="problem_note",
         )
     owner = follow_up_owner or dialogue.host or actor
-    due = follow_up_due or (timezone.localdate() + timedelta(days=FOLLOW_UP_DEFAULT_DAYS))
+    due = follow_up_due or (_local_today(dialogue) + timedelta(days=FOLLOW_UP_DEFAULT_DAYS))
     with transaction.atomic():
         inspection, _created = Inspection.objects.update_or_create(
             dialogue=dialogue,
@@ -534,7 +556,7 @@ def follow_up_create(*, dialogue: Dialogue, title: str, owner: User, due_date: d
     """A promise made at the dialogue, with who keeps it and by when."""
     if not title.strip():
         raise ValidationError(_("Say what is to be done."), code="title_required")
-    if due_date < timezone.localdate():
+    if due_date < _local_today(dialogue):
         raise ValidationError(_("The due date cannot lie in the past."), code="due_in_past")
     if not visible_to(Dialogue.objects.filter(pk=dialogue.pk), owner).exists():
         raise ValidationError(

@@ -10,6 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from kamtibmas import __version__
+from kamtibmas.accounts.models import User
+from kamtibmas.core.timefmt import local_today
+from kamtibmas.engagements.selectors import dialogue_upcoming, follow_ups_of, follow_ups_overdue
 from kamtibmas.web.decorators import is_staff_member, staff_required
 
 
@@ -44,4 +47,16 @@ def after_login(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/staff_home.html")
+    """The officer's day: next dialogues, own follow-ups, and what is overdue in scope."""
+    user = request.user
+    assert isinstance(user, User)  # staff_required
+    return render(
+        request,
+        "web/staff_home.html",
+        {
+            "upcoming": dialogue_upcoming(user=user),
+            "my_follow_ups": list(follow_ups_of(user=user)[:20]),
+            "overdue": list(follow_ups_overdue(user=user)[:20]),
+            "today": local_today(user.unit.area if user.unit is not None else None),
+        },
+    )

@@ -4,6 +4,7 @@ issue lists: each refused with a clear message and nothing changed."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -269,7 +270,7 @@ def test_inspection_problems_become_follow_ups(bekasi, ngopi):
 
 
 def test_follow_up_lifecycle(bekasi, ngopi):
-    today = timezone.localdate()
+    today = timezone.now().astimezone(ZoneInfo("Asia/Jakarta")).date()
     with pytest.raises(ValidationError):
         follow_up_create(
             dialogue=ngopi,
@@ -299,3 +300,41 @@ def test_dialogue_admin_list_is_scoped(client, bekasi, ngopi, planned):
     client.force_login(bekasi.commander_polres)
     response = client.get("/admin/engagements/dialogue/")
     assert {d.pk for d in response.context["cl"].result_list} == {ngopi.pk, planned.pk}
+
+
+def test_a_cancelled_dialogue_takes_no_officials_or_answers(bekasi):
+    dialogue = dialogue_cancel(dialogue=plan(bekasi), reason="Banjir")
+    for call, kwargs in (
+        (dialogue_official_add, {"position": "Ketua RW 024"}),
+        (dialogue_answer_add, {"question": "Kapan patroli?"}),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            call(dialogue=dialogue, **kwargs)
+        assert caught.value.code == "cancelled"
+    assert not dialogue.officials.exists() and not dialogue.answers.exists()
+
+
+def test_topics_change_what_the_calendar_publishes(ngopi):
+    before = Dialogue.objects.get(pk=ngopi.pk).updated_at
+    dialogue_topic_set(dialogue=ngopi, topic=OutreachTopic.objects.get(code="tawuran"))
+    assert Dialogue.objects.get(pk=ngopi.pk).updated_at > before
+
+
+def test_follow_up_due_dates_follow_the_areas_calendar_day(bekasi, ngopi, monkeypatch):
+    # 20.00 UTC is already the next day in WIB (03.00): "today" there is the 1st.
+    fixed = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: fixed)
+    with pytest.raises(ValidationError) as caught:
+        follow_up_create(
+            dialogue=ngopi,
+            title="x",
+            owner=bekasi.officer_selatan,
+            due_date=datetime(2026, 11, 30).date(),
+        )
+    assert caught.value.code == "due_in_past"
+    follow_up_create(
+        dialogue=ngopi,
+        title="x",
+        owner=bekasi.officer_selatan,
+        due_date=datetime(2026, 12, 1).date(),
+    )

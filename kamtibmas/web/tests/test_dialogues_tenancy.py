@@ -12,6 +12,7 @@ from django.urls import URLPattern, reverse
 from django.utils import timezone
 from PIL import Image
 
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.models import Dialogue, DialogueType, OutreachTopic
 from kamtibmas.engagements.photos import dialogue_photo_add
 from kamtibmas.engagements.services import (
@@ -96,7 +97,7 @@ def held_dialogue(*, actor, area, unit, title):
         "official": dialogue_official_add(dialogue=dialogue, position="Lurah"),
         "photo": dialogue_photo_add(actor=actor, dialogue=dialogue, upload=jpeg(), caption=""),
         "follow_up": follow_up_create(
-            dialogue=dialogue, title="Lampu", owner=actor, due_date=timezone.localdate()
+            dialogue=dialogue, title="Lampu", owner=actor, due_date=local_today(dialogue.area)
         ),
     }
     dialogue_topic_set(dialogue=dialogue, topic=OutreachTopic.objects.get(code="tawuran"))

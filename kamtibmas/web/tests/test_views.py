@@ -420,3 +420,43 @@ def test_unknown_host_gets_a_readable_400_in_indonesian(client):
     page = parse(response)
     assert page.one("h1").text == "Permintaan tidak dapat diproses"
     assert page.one("html").attrs["lang"] == "id"
+
+
+@pytest.mark.django_db
+def test_staff_home_lists_next_dialogues_and_follow_ups(client, bekasi):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kamtibmas.engagements.models import DialogueType
+    from kamtibmas.engagements.services import dialogue_plan, follow_up_create
+
+    start = timezone.now() + timedelta(days=2)
+    dialogue = dialogue_plan(
+        actor=bekasi.officer_selatan,
+        type=DialogueType.objects.get(code="jumat_curhat"),
+        title="Jumat Curhat RW 024",
+        area=bekasi.rw024,
+        unit=bekasi.polsek_selatan,
+        venue_name="Balai RW",
+        planned_start=start,
+        planned_end=start + timedelta(hours=2),
+    )
+    follow_up = follow_up_create(
+        dialogue=dialogue,
+        title="Pasang lampu gang 3",
+        owner=bekasi.officer_selatan,
+        due_date=timezone.localdate() + timedelta(days=1),
+    )
+    follow_up.__class__.objects.filter(pk=follow_up.pk).update(
+        due_date=timezone.localdate() - timedelta(days=3)
+    )
+    client.force_login(bekasi.officer_selatan)
+    page = client.get("/staff/").content.decode()
+    assert "Jumat Curhat RW 024" in page and "Pasang lampu gang 3" in page
+    assert "lewat tenggat" in page
+    client.force_login(bekasi.commander_polres)
+    page = client.get("/staff/").content.decode()
+    assert "Tindak lanjut yang lewat tenggat" in page and "Pasang lampu gang 3" in page
+    client.force_login(bekasi.officer_timur)
+    assert "Pasang lampu gang 3" not in client.get("/staff/").content.decode()
