@@ -232,3 +232,32 @@ def test_running_the_demo_weeks_later_keeps_the_first_dates(monkeypatch):
     run_demo_steps()
 
     assert snapshot() == before
+
+
+def test_reference_dialogue_is_rendered_with_its_facts(client, reference):
+    """The public page and the staff page of the 31 July 2025 dialogue tell what the
+    article tells."""
+    public = client.get(f"/events/{reference.pk}/").content.decode()
+    for fact in (
+        "Ngopi Kamtibmas",
+        "Kamis, 31 Juli 2025 pukul 10.10 WIB",
+        "Slum Area samping lokasi setempat",
+        "RT 001/RW 024",
+        "Kayuringin Jaya",
+        "Bekasi Selatan",
+        "Polres Metro Bekasi Kota",
+        "Jam belajar malam",
+        "Ketua RW 024",
+    ):
+        assert fact in public, fact
+    client.force_login(User.objects.get(username="kapolres"))
+    staff = client.get(f"/staff/dialogues/{reference.pk}/").content.decode()
+    for fact in (
+        "Kamis, 31 Juli 2025 pukul 10.10 WIB",
+        "Sekretaris Kecamatan",
+        "Bahaya penyalahgunaan narkoba",
+        "tidak dipungut biaya",
+        "Penerangan jalan",
+        "rawan",
+    ):
+        assert fact in staff, fact
