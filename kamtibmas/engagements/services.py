@@ -523,6 +523,10 @@ def inspection_record(
             code="problem_note",
         )
     owner = follow_up_owner or dialogue.host or actor
+    if not visible_to(Dialogue.objects.filter(pk=dialogue.pk), owner).exists():
+        raise ValidationError(
+            _("The owner must be someone who can see this dialogue."), code="owner_scope"
+        )
     due = follow_up_due or (_local_today(dialogue) + timedelta(days=FOLLOW_UP_DEFAULT_DAYS))
     with transaction.atomic():
         inspection, _created = Inspection.objects.update_or_create(

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -73,8 +74,10 @@ CHECKIN_ERROR_FIELD = {
 
 
 def _host(request: HttpRequest) -> str:
-    """This site's host name without the port, for UIDs."""
-    return urlsplit(f"//{request.get_host()}").hostname or "localhost"
+    """This site's host name for UIDs: ``KAMTIBMAS_SITE_DOMAIN`` when set, so that a
+    site reached under several names publishes one set of UIDs; else the request's."""
+    configured: str = settings.KAMTIBMAS_SITE_DOMAIN
+    return configured or urlsplit(f"//{request.get_host()}").hostname or "localhost"
 
 
 def _with_places(dialogues: list[Dialogue]) -> list[tuple[Dialogue, PublicPlace]]:

@@ -247,3 +247,5 @@ LOGGING = {
 
 # Kamtibmas
 KAMTIBMAS_DEMO_PASSWORD = os.environ.get("KAMTIBMAS_DEMO_PASSWORD", "kamtibmas-demo")
+# The site's canonical host name (calendar UIDs); empty: the host of each request.
+KAMTIBMAS_SITE_DOMAIN = os.environ.get("KAMTIBMAS_SITE_DOMAIN", "")

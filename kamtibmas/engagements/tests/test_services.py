@@ -338,3 +338,17 @@ def test_follow_up_due_dates_follow_the_areas_calendar_day(bekasi, ngopi, monkey
         owner=bekasi.officer_selatan,
         due_date=datetime(2026, 12, 1).date(),
     )
+
+
+def test_inspection_follow_ups_go_only_to_someone_who_can_see_the_dialogue(bekasi, ngopi):
+    item = InspectionItem.objects.get(code="cctv")
+    with pytest.raises(ValidationError) as caught:
+        inspection_record(
+            actor=bekasi.officer_selatan,
+            dialogue=ngopi,
+            inspected_at=ngopi.actual_end,
+            findings=[FindingInput(item, FindingResult.PROBLEM, "Tidak ada CCTV")],
+            follow_up_owner=bekasi.officer_timur,
+        )
+    assert caught.value.code == "owner_scope"
+    assert not FollowUp.objects.exists()

@@ -451,3 +451,10 @@ def test_one_event_downloads_as_a_calendar_file_at_its_local_time(client, ngopi)
         str(e.uid)
         for e in icalendar.Calendar.from_ical(client.get(f"/events/{ngopi.pk}.ics").content).events
     }
+
+
+@pytest.mark.django_db
+def test_calendar_uids_use_the_configured_site_domain(client, ngopi, settings):
+    settings.KAMTIBMAS_SITE_DOMAIN = "kamtibmas.polri.example"
+    body = client.get(f"/events/{ngopi.pk}.ics").content.decode()
+    assert f"UID:dialogue-{ngopi.pk}@kamtibmas.polri.example" in body
