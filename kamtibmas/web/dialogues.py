@@ -37,6 +37,7 @@ from kamtibmas.areas.models import Area, AreaLevel, TimeZone
 from kamtibmas.areas.services import area_rt_get_or_create, area_rw_get_or_create
 from kamtibmas.core.scope import get_visible_or_404
 from kamtibmas.engagements import selectors
+from kamtibmas.engagements.links import dialogue_linked_sections
 from kamtibmas.engagements.models import (
     Dialogue,
     DialogueStatus,
@@ -714,6 +715,7 @@ def _detail_page(
             "inspection": _inspection_of(dialogue),
             "attendees": attendees,
             "follow_ups": follow_ups,
+            "linked_sections": dialogue_linked_sections(dialogue=dialogue, user=request.user),
             "today": _local(timezone.now(), dialogue).date(),
             **sections,
         },
