@@ -59,6 +59,6 @@ def area_by_text(value: str, *, field: str = "area") -> Area:
     """An area named in a query string, where everything is text: its code, or failing
     that its id written in digits (a code such as "32" wins over the id 32)."""
     value = value.strip()
-    if value.isdigit() and not Area.objects.filter(code=value).exists():
+    if value.isascii() and value.isdigit() and not Area.objects.filter(code=value).exists():
         return area_by_reference(int(value), field=field)
     return area_by_reference(value, field=field)

@@ -25,7 +25,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, RequestDataTooBig
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -301,6 +306,12 @@ _unstorable_data = _Fixed(
 _too_large = _Fixed(400, "too_large", gettext_lazy("The request body is too large."))
 
 
+def _permission_denied(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    """A record the caller may see but not change (e.g. another unit organises it)."""
+    detail = str(exc) or str(_forbidden.message)
+    return api.create_response(request, error_body(detail=detail, code="forbidden"), status=403)
+
+
 def install(api: NinjaAPI) -> None:
     """Answer every error of ``api`` in the one shape above."""
     handlers: list[tuple[type[Exception], Any]] = [
@@ -308,6 +319,7 @@ def install(api: NinjaAPI) -> None:
         (DjangoValidationError, _refused),
         (AuthenticationError, _unauthenticated),
         (AuthorizationError, _forbidden),
+        (PermissionDenied, _permission_denied),
         (HttpError, _http_error),
         (Http404, _not_found),
         (ObjectDoesNotExist, _not_found),

@@ -92,6 +92,11 @@ def _dialogue(request: HttpRequest, dialogue_id: int) -> Dialogue:
     return selectors.dialogue_get(user=_actor(request), pk=dialogue_id)
 
 
+def _dialogue_for_change(request: HttpRequest, dialogue_id: int) -> Dialogue:
+    """404 outside the scope; 403 when the caller's units do not organise it."""
+    return selectors.dialogue_get_for_change(user=_actor(request), pk=dialogue_id)
+
+
 # Lookups of the catalogues and of people named in a request ---------------------------
 
 
@@ -277,7 +282,7 @@ def get_dialogue(request: HttpRequest, dialogue_id: int) -> Dialogue:
 )
 def update_dialogue(request: HttpRequest, dialogue_id: int, payload: DialogueUpdateIn) -> Dialogue:
     actor = _actor(request)
-    dialogue = _dialogue(request, dialogue_id)
+    dialogue = _dialogue_for_change(request, dialogue_id)
     sent = payload.model_dump(exclude_unset=True)
     changes: dict[str, Any] = {}
     with transaction.atomic():
@@ -300,10 +305,13 @@ def update_dialogue(request: HttpRequest, dialogue_id: int, payload: DialogueUpd
             changes["planned_start"] = to_utc(payload.start)
         if payload.end is not None:
             changes["planned_end"] = to_utc(payload.end)
-        for name in ("title", "venue_name", "latitude", "longitude", "is_public", "minutes"):
+        for name in ("title", "venue_name", "latitude", "longitude", "is_public"):
             if name in sent:
                 changes[name] = sent[name]
-        services.dialogue_update(actor=actor, dialogue=dialogue, **changes)
+        if changes:
+            dialogue = services.dialogue_update(actor=actor, dialogue=dialogue, **changes)
+        if "minutes" in sent:  # minutes have their own rule: only once it was held
+            services.dialogue_set_minutes(dialogue=dialogue, minutes=sent["minutes"] or "")
     return _dialogue(request, dialogue_id)
 
 
@@ -314,7 +322,7 @@ def update_dialogue(request: HttpRequest, dialogue_id: int, payload: DialogueUpd
     ),
 )
 def mark_dialogue_held(request: HttpRequest, dialogue_id: int, payload: HeldIn) -> Dialogue:
-    dialogue = _dialogue(request, dialogue_id)
+    dialogue = _dialogue_for_change(request, dialogue_id)
     with transaction.atomic():
         services.dialogue_mark_held(
             dialogue=dialogue,
@@ -331,7 +339,7 @@ def mark_dialogue_held(request: HttpRequest, dialogue_id: int, payload: HeldIn) 
     ),
 )
 def cancel_dialogue(request: HttpRequest, dialogue_id: int, payload: CancelIn) -> Dialogue:
-    dialogue = _dialogue(request, dialogue_id)
+    dialogue = _dialogue_for_change(request, dialogue_id)
     with transaction.atomic():
         services.dialogue_cancel(dialogue=dialogue, reason=payload.reason)
     return _dialogue(request, dialogue_id)
@@ -342,7 +350,7 @@ def cancel_dialogue(request: HttpRequest, dialogue_id: int, payload: CancelIn) -
     **_operation("DialogueAttendanceSet", "Attendance counted by group", schema=AttendanceOut),
 )
 def set_attendance(request: HttpRequest, dialogue_id: int, payload: AttendanceIn) -> Any:
-    dialogue = _dialogue(request, dialogue_id)
+    dialogue = _dialogue_for_change(request, dialogue_id)
     with transaction.atomic():
         dialogue = services.dialogue_set_attendance(
             dialogue=dialogue,
@@ -393,7 +401,7 @@ def list_attendees(request: HttpRequest, dialogue_id: int) -> list[Any]:
     ),
 )
 def sign_in_attendee(request: HttpRequest, dialogue_id: int, payload: AttendeeIn) -> Status:
-    dialogue = _dialogue(request, dialogue_id)
+    dialogue = _dialogue_for_change(request, dialogue_id)
     with transaction.atomic():
         attendee = services.attendee_sign_in(
             dialogue=dialogue,
@@ -421,7 +429,7 @@ def list_officials(request: HttpRequest, dialogue_id: int) -> list[Any]:
     **_operation("OfficialAdd", "Add an official present", ok=201, schema=OfficialOut),
 )
 def add_official(request: HttpRequest, dialogue_id: int, payload: OfficialIn) -> Status:
-    dialogue = _dialogue(request, dialogue_id)
+    dialogue = _dialogue_for_change(request, dialogue_id)
     with transaction.atomic():
         official = services.dialogue_official_add(
             dialogue=dialogue,
@@ -444,7 +452,7 @@ def _official(dialogue: Dialogue, official_id: int) -> DialogueOfficial:
     **_operation("OfficialRemove", "Remove an official", ok=204, schema=None),
 )
 def remove_official(request: HttpRequest, dialogue_id: int, official_id: int) -> Status:
-    official = _official(_dialogue(request, dialogue_id), official_id)
+    official = _official(_dialogue_for_change(request, dialogue_id), official_id)
     with transaction.atomic():
         services.dialogue_official_remove(official=official)
     return Status(204, None)
@@ -485,7 +493,7 @@ def get_topic(request: HttpRequest, dialogue_id: int, code: str) -> TopicDeliver
 def set_topic(
     request: HttpRequest, dialogue_id: int, code: str, payload: TopicIn
 ) -> TopicDelivered:
-    dialogue = _dialogue(request, dialogue_id)
+    dialogue = _dialogue_for_change(request, dialogue_id)
     with transaction.atomic():
         return services.dialogue_topic_set(
             dialogue=dialogue, topic=_topic(code), notes=payload.notes
@@ -499,7 +507,7 @@ def set_topic(
     ),
 )
 def remove_topic(request: HttpRequest, dialogue_id: int, code: str) -> Status:
-    delivered = _delivered(_dialogue(request, dialogue_id), code)
+    delivered = _delivered(_dialogue_for_change(request, dialogue_id), code)
     with transaction.atomic():
         services.dialogue_topic_remove(delivered=delivered)
     return Status(204, None)
@@ -535,7 +543,7 @@ def get_inspection(request: HttpRequest, dialogue_id: int) -> Any:
 )
 def record_inspection(request: HttpRequest, dialogue_id: int, payload: InspectionIn) -> Any:
     actor = _actor(request)
-    dialogue = _dialogue(request, dialogue_id)
+    dialogue = _dialogue_for_change(request, dialogue_id)
     items = InspectionItem.objects.in_bulk(
         [finding.item for finding in payload.findings], field_name="code"
     )
@@ -586,7 +594,7 @@ def list_follow_ups(request: HttpRequest, dialogue_id: int) -> list[Any]:
 )
 def create_follow_up(request: HttpRequest, dialogue_id: int, payload: FollowUpIn) -> Status:
     actor = _actor(request)
-    dialogue = _dialogue(request, dialogue_id)
+    dialogue = _dialogue_for_change(request, dialogue_id)
     with transaction.atomic():
         follow_up = services.follow_up_create(
             dialogue=dialogue,
@@ -605,12 +613,18 @@ def _follow_up(request: HttpRequest, follow_up_id: int) -> FollowUp:
     )
 
 
+def _follow_up_for_change(request: HttpRequest, follow_up_id: int) -> FollowUp:
+    follow_up = _follow_up(request, follow_up_id)
+    selectors.follow_up_check_change(user=_actor(request), follow_up=follow_up)
+    return follow_up
+
+
 @router.post(
     "/follow-ups/{int:follow_up_id}/complete",
     **_operation("FollowUpComplete", "Mark a follow-up done, with its outcome", schema=FollowUpOut),
 )
 def complete_follow_up(request: HttpRequest, follow_up_id: int, payload: FollowUpCloseIn) -> Any:
-    follow_up = _follow_up(request, follow_up_id)
+    follow_up = _follow_up_for_change(request, follow_up_id)
     with transaction.atomic():
         services.follow_up_complete(follow_up=follow_up, outcome=payload.outcome)
     return _follow_up(request, follow_up_id)
@@ -621,7 +635,7 @@ def complete_follow_up(request: HttpRequest, follow_up_id: int, payload: FollowU
     **_operation("FollowUpCancel", "Drop a follow-up, saying why", schema=FollowUpOut),
 )
 def cancel_follow_up(request: HttpRequest, follow_up_id: int, payload: FollowUpCloseIn) -> Any:
-    follow_up = _follow_up(request, follow_up_id)
+    follow_up = _follow_up_for_change(request, follow_up_id)
     with transaction.atomic():
         services.follow_up_cancel(follow_up=follow_up, outcome=payload.outcome)
     return _follow_up(request, follow_up_id)

@@ -163,7 +163,11 @@ class Dialogue(models.Model):
 
     @property
     def end(self) -> datetime:
-        return self.actual_end or self.planned_end
+        if self.actual_end:
+            return self.actual_end
+        if self.actual_start:  # held, end not recorded: assume the planned length
+            return self.actual_start + (self.planned_end - self.planned_start)
+        return self.planned_end
 
 
 class DialogueOfficial(models.Model):

@@ -25,7 +25,9 @@ from kamtibmas.core.scope import visible_to
 from kamtibmas.engagements.models import Dialogue, DialoguePhoto, DialogueStatus
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+# 25 megapixels: above what phones save by default (12-24 MP), and a decoded RGB
+# image of that size stays under 100 MB of memory.
+MAX_PIXELS = 25_000_000
 MAX_LONG_SIDE = 2048
 JPEG_QUALITY = 85
 CAPTION_MAX_LENGTH = 200

@@ -4,14 +4,16 @@ show only announced dialogues and no personal data."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kamtibmas.core.scope import get_visible_or_404, visible_to
-from kamtibmas.core.timefmt import local_today
+from kamtibmas.core.timefmt import local_today, resolve_zone
 from kamtibmas.engagements.models import (
     Dialogue,
     DialogueStatus,
@@ -48,10 +50,18 @@ def dialogue_list(*, user: Any, filters: DialogueFilter | None = None) -> QueryS
         queryset = queryset.filter(type__code=filters.type_code)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
+    # Days are calendar days where the user works (WIB/WITA/WIT), not UTC days.
+    zone = ZoneInfo(resolve_zone(getattr(getattr(user, "unit", None), "area", None)).value)
     if filters.start:
-        queryset = queryset.filter(planned_start__date__gte=filters.start)
+        queryset = queryset.filter(
+            planned_start__gte=datetime.combine(filters.start, time.min, tzinfo=zone)
+        )
     if filters.end:
-        queryset = queryset.filter(planned_start__date__lte=filters.end)
+        queryset = queryset.filter(
+            planned_start__lt=datetime.combine(
+                filters.end + timedelta(days=1), time.min, tzinfo=zone
+            )
+        )
     return queryset.order_by("-planned_start", "-id")
 
 
@@ -230,3 +240,41 @@ def dialogue_public_places(dialogues: list[Dialogue]) -> dict[int, PublicPlace]:
             regency=label(AreaLevel.REGENCY),
         )
     return places
+
+
+def dialogue_get_for_change(*, user: Any, pk: int) -> Dialogue:
+    """A dialogue the user may change: their units organise it (or a unit below them).
+
+    Seeing a dialogue is not enough to change it: a Polsek sees a Polres dialogue
+    held in its area, but only the Polres (or the Polda above it) may record, edit or
+    cancel it. Outside the scope: 404; visible but organised elsewhere: 403.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    from kamtibmas.core.scope import scope_for
+
+    dialogue = get_visible_or_404(
+        Dialogue.objects.select_related("type", "area", "area__village", "unit", "host"),
+        user,
+        pk=pk,
+    )
+    scope = scope_for(user)
+    if not scope.everything and dialogue.unit_id not in scope.unit_ids:
+        raise PermissionDenied(
+            _("Only the organising unit, or a unit above it, may change this dialogue.")
+        )
+    return dialogue
+
+
+def follow_up_check_change(*, user: Any, follow_up: FollowUp) -> None:
+    """Its owner, or the units organising its dialogue, may close a follow-up (the
+    caller has already fetched it through a scoped read)."""
+    from django.core.exceptions import PermissionDenied
+
+    from kamtibmas.core.scope import scope_for
+
+    scope = scope_for(user)
+    if follow_up.owner_id == getattr(user, "pk", None) or scope.everything:
+        return
+    if follow_up.dialogue.unit_id not in scope.unit_ids:
+        raise PermissionDenied(_("Only its owner or the organising unit may close this follow-up."))

@@ -64,19 +64,50 @@ def _check_place(*, actor: Any, area: Area, unit: Unit) -> None:
         )
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _check_instant(value: datetime, *, field: str) -> None:
+    """Refuse dates no dialogue can have, before any arithmetic could overflow."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Give a date between %(first)d and %(last)d.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR},
+            code=f"{field}_out_of_range",
+        )
+
+
 def _check_times(start: datetime, end: datetime, *, field: str = "planned") -> None:
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise ValueError("Dialogue times must be timezone-aware.")
+    _check_instant(start, field=field)
+    _check_instant(end, field=field)
     if end <= start:
         raise ValidationError(_("The end must come after the start."), code=f"{field}_end")
     if end - start > timedelta(hours=24):
         raise ValidationError(_("A dialogue lasts at most 24 hours."), code=f"{field}_length")
 
 
-def _check_host(*, host: User | None, unit: Unit) -> None:
-    """The host works in the organising unit's chain: in it, above it or below it."""
+def _check_public(*, type: DialogueType, is_public: bool | None) -> None:
+    """Types that happen at someone's home (sambang) are never announced publicly."""
+    if is_public and not type.is_public_by_default:
+        raise ValidationError(
+            _("%(type)s is not announced publicly: it happens at someone's home.")
+            % {"type": type.name},
+            code="private_type",
+        )
+
+
+def _check_host(*, host: User | None, unit: Unit, area: Area | None = None) -> None:
+    """The host works in the organising unit's chain (in it, above it or below it)
+    and can see the dialogue's area, so the dialogue does not vanish from their pages."""
     if host is None:
         return
+    if area is not None and not visible_to(Area.objects.filter(pk=area.pk), host).exists():
+        raise ValidationError(
+            _("The host officer's unit does not cover %(area)s.") % {"area": area},
+            code="host_area",
+        )
     host_path = host.unit.path if host.unit is not None else None
     if host_path is None or not (
         host_path.startswith(unit.path) or unit.path.startswith(host_path)
@@ -110,7 +141,8 @@ def dialogue_plan(
         raise ValidationError(
             _("A planned dialogue must start in the future."), code="planned_in_past"
         )
-    _check_host(host=host, unit=unit)
+    _check_host(host=host, unit=unit, area=area)
+    _check_public(type=type, is_public=is_public)
     dialogue = Dialogue(
         type=type,
         title=title.strip(),
@@ -152,7 +184,8 @@ def dialogue_record_past(
         raise ValidationError(
             _("A dialogue that took place cannot start in the future."), code="held_in_future"
         )
-    _check_host(host=host, unit=unit)
+    _check_host(host=host, unit=unit, area=area)
+    _check_public(type=type, is_public=is_public)
     dialogue = Dialogue(
         type=type,
         title=title.strip(),
@@ -177,7 +210,7 @@ def dialogue_record_past(
 
 UPDATABLE = frozenset({
     "type", "title", "area", "venue_name", "latitude", "longitude", "planned_start",
-    "planned_end", "host", "is_public", "minutes",
+    "planned_end", "host", "is_public",
 })  # fmt: skip
 
 
@@ -202,7 +235,8 @@ def dialogue_update(*, actor: User, dialogue: Dialogue, **changes: Any) -> Dialo
             raise ValidationError(
                 _("A planned dialogue must start in the future."), code="planned_in_past"
             )
-        _check_host(host=dialogue.host, unit=dialogue.unit)
+        _check_host(host=dialogue.host, unit=dialogue.unit, area=dialogue.area)
+        _check_public(type=dialogue.type, is_public=dialogue.is_public)
         dialogue.full_clean()
         dialogue.save()
     return dialogue
@@ -221,6 +255,7 @@ def dialogue_mark_held(
             raise ValidationError(
                 _("A cancelled dialogue cannot be recorded as held."), code="cancelled"
             )
+        _check_instant(actual_start, field="actual")
         if actual_start > timezone.now() + timedelta(minutes=5):
             raise ValidationError(
                 _("A dialogue that took place cannot start in the future."),
@@ -480,6 +515,14 @@ def checkin_submit(
         ).first()
         if existing is not None:
             return existing, False
+    if phone.strip():
+        normalised = normalise_phone(phone)
+        if Attendee.objects.filter(
+            dialogue=code.dialogue, phone_index=blind_index("phone", normalised)
+        ).exists():
+            # Whoever holds the code must not learn whether a number is on the list:
+            # the check-in counts, the number is not stored a second time.
+            phone = ""
     attendee = _attendee_create(
         dialogue=code.dialogue,
         name=name,
@@ -512,6 +555,7 @@ def inspection_record(
     follow-up owned by ``follow_up_owner`` (default: the host) due on
     ``follow_up_due`` (default: in 14 days)."""
     _require_held(dialogue)
+    _check_instant(inspected_at, field="inspected")
     items = [finding.item.pk for finding in findings]
     if len(items) != len(set(items)):
         raise ValidationError(_("Each checklist item once, please."), code="duplicate_item")
@@ -552,6 +596,15 @@ def inspection_record(
                     due_date=due,
                     title=f"{row.item.name_id}: {row.note}"[:255],
                 )
+        # A problem that is no longer one (fixed, or dropped from the checklist) closes
+        # its open follow-up instead of leaving it orphaned.
+        FollowUp.objects.filter(finding__inspection=inspection, status=FollowUpStatus.OPEN).exclude(
+            finding__pk__in=kept, finding__result=FindingResult.PROBLEM
+        ).update(
+            status=FollowUpStatus.CANCELLED,
+            outcome="Tidak lagi menjadi masalah pada peninjauan ulang.",
+            updated_at=timezone.now(),
+        )
         inspection.findings.exclude(pk__in=kept).delete()
     return inspection
 

@@ -35,7 +35,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kamtibmas.accounts.models import User
 from kamtibmas.areas.models import Area, AreaLevel, TimeZone
 from kamtibmas.areas.services import area_rt_get_or_create, area_rw_get_or_create
-from kamtibmas.core.scope import get_visible_or_404
 from kamtibmas.engagements import selectors
 from kamtibmas.engagements.links import dialogue_linked_sections
 from kamtibmas.engagements.models import (
@@ -98,12 +97,9 @@ INVALID = 400
 
 
 def _dialogue(request: HttpRequest, pk: int) -> Dialogue:
-    """The dialogue alone, for a write: 404 outside the user's scope."""
-    return get_visible_or_404(
-        Dialogue.objects.select_related("type", "area", "area__village", "unit", "host"),
-        request.user,
-        pk=pk,
-    )
+    """The dialogue alone, for a write: 404 outside the user's scope, 403 when the user
+    sees it but their units do not organise it."""
+    return selectors.dialogue_get_for_change(user=request.user, pk=pk)
 
 
 def _officer(request: HttpRequest) -> User:
@@ -533,7 +529,7 @@ def attendance_action(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def topics_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Ticked topics are recorded with their notes; unticked ones are removed."""
-    dialogue = selectors.dialogue_get(user=request.user, pk=pk)
+    dialogue = selectors.dialogue_get_for_change(user=request.user, pk=pk)
     form = _topics_form(dialogue, request.POST)
 
     def save(data: dict[str, Any]) -> None:
@@ -768,7 +764,7 @@ def sign_in_action(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 def inspection_action(request: HttpRequest, pk: int) -> HttpResponse:
-    dialogue = selectors.dialogue_get(user=request.user, pk=pk)
+    dialogue = selectors.dialogue_get_for_change(user=request.user, pk=pk)
     form = _inspection_form(request, dialogue, request.POST)
 
     def save(data: dict[str, Any]) -> Inspection:
@@ -813,8 +809,9 @@ def follow_up_add_action(request: HttpRequest, pk: int) -> HttpResponse:
 def _follow_up_close(
     request: HttpRequest, pk: int, follow_up_pk: int, *, done: bool
 ) -> HttpResponse:
-    dialogue = _dialogue(request, pk)
+    dialogue = selectors.dialogue_get(user=request.user, pk=pk)
     follow_up = get_object_or_404(dialogue.follow_ups, pk=follow_up_pk)
+    selectors.follow_up_check_change(user=request.user, follow_up=follow_up)
     close = follow_up_complete if done else follow_up_cancel
     return _save(
         request,

@@ -147,11 +147,11 @@ def test_an_upload_over_8_mb_is_refused_before_it_is_read(ngopi, media):
     data = jpeg_with_gps() + b"\0" * photos.MAX_UPLOAD_BYTES
     with translation.override("en"):
         error = refused("photo_too_large", ngopi, data, media)
-    assert error.messages == ["This photo is too large: at most 8 MB and 40 megapixels."]
+    assert error.messages == ["This photo is too large: at most 8 MB and 25 megapixels."]
 
 
-def test_a_picture_over_40_megapixels_is_refused_without_decoding_it(ngopi, media):
-    # 8000 × 5001 one-bit pixels: a few kilobytes of PNG, 40,008,000 pixels.
+def test_a_picture_over_25_megapixels_is_refused_without_decoding_it(ngopi, media):
+    # 8000 × 5001 one-bit pixels: a few kilobytes of PNG, 40,008,000 pixels (> 25 MP).
     refused("photo_too_large", ngopi, encoded(Image.new("1", (8000, 5001)), "PNG"), media)
 
 

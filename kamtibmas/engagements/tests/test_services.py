@@ -114,7 +114,59 @@ def test_a_kecamatan_is_too_coarse_for_a_place(bekasi):
 
 
 def test_host_from_another_branch_is_refused(bekasi):
-    refused("host_unit", plan, bekasi, host=bekasi.officer_timur)
+    # Polsek Timur's officer neither covers Kayuringin Jaya nor works in Polsek Selatan's chain.
+    refused("host_area", plan, bekasi, host=bekasi.officer_timur)
+
+
+def test_host_outside_the_organising_chain_is_refused(bekasi):
+    from kamtibmas.accounts.models import Role
+    from kamtibmas.accounts.services import user_create
+    from kamtibmas.areas.models import UnitKind
+    from kamtibmas.areas.services import unit_create
+
+    satreskrim = unit_create(
+        name="Satreskrim", kind=UnitKind.SATUAN, parent=bekasi.polres, coverage=[bekasi.kota]
+    )
+    detective = user_create(username="reskrim", role=Role.HANDLER, unit=satreskrim, password=None)
+    # Sees Kayuringin Jaya, but Satreskrim is a sibling of Polsek Selatan, not in its chain.
+    refused("host_unit", plan, bekasi, host=detective)
+
+
+def test_a_home_visit_is_never_announced(bekasi):
+    refused(
+        "private_type", plan, bekasi, type=DialogueType.objects.get(code="sambang"), is_public=True
+    )
+
+
+def test_dates_no_dialogue_can_have_are_refused(bekasi):
+    far = datetime(1, 1, 1, 0, 10, tzinfo=UTC)
+    refused(
+        "planned_out_of_range",
+        plan,
+        bekasi,
+        planned_start=far,
+        planned_end=far + timedelta(hours=1),
+    )
+
+
+def test_reinspection_closes_follow_ups_of_fixed_problems(bekasi, ngopi):
+    items = {item.code: item for item in InspectionItem.objects.all()}
+    inspection_record(
+        actor=bekasi.officer_selatan,
+        dialogue=ngopi,
+        inspected_at=ngopi.actual_end,
+        findings=[
+            FindingInput(items["penerangan_jalan"], FindingResult.PROBLEM, "Gelap"),
+            FindingInput(items["cctv"], FindingResult.PROBLEM, "Tidak ada"),
+        ],
+    )
+    inspection_record(
+        actor=bekasi.officer_selatan,
+        dialogue=ngopi,
+        inspected_at=ngopi.actual_end,
+        findings=[FindingInput(items["penerangan_jalan"], FindingResult.OK)],
+    )
+    assert set(FollowUp.objects.values_list("status", flat=True)) == {FollowUpStatus.CANCELLED}
 
 
 def test_polres_commander_may_plan_anywhere_in_the_city(bekasi):

@@ -747,7 +747,7 @@ def test_photo_upload_is_served_only_through_the_staff_view_without_gps(officer,
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",
          "This file is not a photo we can read. Send a JPEG, PNG or WebP picture."),
         (b"\xff\xd8\xff" + b"\0" * MAX_UPLOAD_BYTES,
-         "This photo is too large: at most 8 MB and 40 megapixels."),
+         "This photo is too large: at most 8 MB and 25 megapixels."),
     ],
     ids=["pdf-named-jpg", "over-8-mb"],
 )  # fmt: skip
