@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kamtibmas.areas.models import Area, AreaLevel, within_q
 from kamtibmas.core.scope import get_visible_or_404, visible_to
 from kamtibmas.core.timefmt import local_today, resolve_zone
 from kamtibmas.engagements.models import (
@@ -84,10 +85,28 @@ def dialogue_get(*, user: Any, pk: int) -> Dialogue:
     return get_visible_or_404(queryset, user, pk=pk)
 
 
-def dialogue_public_list(*, now: datetime | None = None) -> tuple[list[Dialogue], list[Dialogue]]:
+def _public(area: Area | None) -> QuerySet[Dialogue]:
+    """Announced dialogues, inside ``area`` (a province, city, kecamatan or kelurahan)
+    when given: at national scale a resident wants their own city, not the country."""
+    public = Dialogue.objects.filter(is_public=True)
+    if area is not None:
+        public = public.filter(within_q([area], prefix="area__"))
+    return public
+
+
+def public_area_from_code(code: str | None) -> Area | None:
+    """The area a public list is narrowed to, from its Kemendagri code; unknown → None."""
+    if not code or len(code) > 13:
+        return None
+    return Area.objects.filter(code=code, level__lte=AreaLevel.VILLAGE).first()
+
+
+def dialogue_public_list(
+    *, now: datetime | None = None, area: Area | None = None
+) -> tuple[list[Dialogue], list[Dialogue]]:
     """Announced dialogues: upcoming (soonest first) and recent (last 60 days)."""
     now = now or timezone.now()
-    public = Dialogue.objects.filter(is_public=True).select_related("type", "area", "unit")
+    public = _public(area).select_related("type", "area", "unit")
     upcoming = list(
         public.filter(planned_end__gte=now)
         .exclude(status=DialogueStatus.HELD)
@@ -155,7 +174,9 @@ PUBLIC_CALENDAR_PAST_DAYS = 180
 PUBLIC_CALENDAR_LIMIT = 300
 
 
-def dialogue_public_calendar(*, now: datetime | None = None) -> list[Dialogue]:
+def dialogue_public_calendar(
+    *, now: datetime | None = None, area: Area | None = None
+) -> list[Dialogue]:
     """Announced dialogues for the iCalendar feed, in time order.
 
     Every status, so a subscribed calendar learns of cancellations; the coming ones
@@ -163,11 +184,7 @@ def dialogue_public_calendar(*, now: datetime | None = None) -> list[Dialogue]:
     first), at most ``PUBLIC_CALENDAR_LIMIT`` of each, so the feed stays small.
     """
     now = now or timezone.now()
-    public = (
-        Dialogue.objects.filter(is_public=True)
-        .select_related("type", "area", "unit")
-        .prefetch_related("topics__topic")
-    )
+    public = _public(area).select_related("type", "area", "unit").prefetch_related("topics__topic")
     coming = list(
         public.filter(planned_start__gte=now).order_by("planned_start", "id")[
             :PUBLIC_CALENDAR_LIMIT

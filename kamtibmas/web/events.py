@@ -39,6 +39,7 @@ from kamtibmas.engagements.selectors import (
     dialogue_public_get,
     dialogue_public_list,
     dialogue_public_places,
+    public_area_from_code,
 )
 from kamtibmas.engagements.services import (
     CHECKIN_CODE_MINUTES,
@@ -110,9 +111,11 @@ def _calendar_response(
 
 @require_safe
 def events_list(request: HttpRequest) -> HttpResponse:
-    upcoming, recent = dialogue_public_list()
+    """``?area=32.75`` narrows the list (and the feed it offers) to one area."""
+    area = public_area_from_code(request.GET.get("area"))
+    upcoming, recent = dialogue_public_list(area=area)
     places = dialogue_public_places([*upcoming, *recent])
-    feed_path = reverse("web:events-ics")
+    feed_path = reverse("web:events-ics") + (f"?area={area.code}" if area else "")
     return render(
         request,
         "web/events/list.html",
@@ -121,6 +124,7 @@ def events_list(request: HttpRequest) -> HttpResponse:
             "recent": [(dialogue, places[dialogue.area_id]) for dialogue in recent],
             "feed_url": request.build_absolute_uri(feed_path),
             "subscribe_url": f"webcal://{request.get_host()}{feed_path}",
+            "area": area,
         },
     )
 
@@ -158,9 +162,10 @@ def _entries(request: HttpRequest, dialogues: list[Dialogue]) -> list[CalendarEn
 
 @require_safe
 def events_ics(request: HttpRequest) -> HttpResponse:
-    """The subscribable feed of every announced dialogue, coming and recent."""
+    """The subscribable feed of announced dialogues, coming and recent (``?area=``)."""
+    area = public_area_from_code(request.GET.get("area"))
     body = calendar_build(
-        _entries(request, dialogue_public_calendar()),
+        _entries(request, dialogue_public_calendar(area=area)),
         name=_("Kamtibmas dialogues"),
         uid=f"dialogues@{_host(request)}",
         description=_("Dialogues between residents and their police, announced publicly."),

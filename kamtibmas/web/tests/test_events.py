@@ -458,3 +458,33 @@ def test_calendar_uids_use_the_configured_site_domain(client, ngopi, settings):
     settings.KAMTIBMAS_SITE_DOMAIN = "kamtibmas.polri.example"
     body = client.get(f"/events/{ngopi.pk}.ics").content.decode()
     assert f"UID:dialogue-{ngopi.pk}@kamtibmas.polri.example" in body
+
+
+@pytest.mark.django_db
+def test_the_list_and_feed_narrow_to_an_area(client, bekasi, planned):
+    """Kayuringin Jaya lies in Bekasi Selatan; Margahayu (the planned one) does not."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kamtibmas.engagements.models import DialogueType
+    from kamtibmas.engagements.services import dialogue_record_past
+
+    start = timezone.now() - timedelta(days=2)
+    held = dialogue_record_past(
+        actor=bekasi.officer_selatan,
+        type=DialogueType.objects.get(code="jumat_curhat"),
+        title="Jumat Curhat Kayuringin",
+        area=bekasi.kayuringin,
+        unit=bekasi.polsek_selatan,
+        venue_name="Musala",
+        start=start,
+        end=start + timedelta(hours=1),
+    )
+    page = client.get("/events/?area=32.75.04").content.decode()
+    assert held.title in page and planned.title not in page
+    assert "/events.ics?area=32.75.04" in page
+    feed = client.get("/events.ics?area=32.75.04").content.decode()
+    assert f"UID:dialogue-{held.pk}@" in feed and f"UID:dialogue-{planned.pk}@" not in feed
+    everything = client.get("/events/?area=nonsense").content.decode()
+    assert held.title in everything and planned.title in everything
