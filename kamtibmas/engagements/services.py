@@ -362,6 +362,25 @@ def dialogue_topic_set(
     return delivered
 
 
+def dialogue_topics_replace(
+    *, dialogue: Dialogue, chosen: dict[OutreachTopic, str]
+) -> list[TopicDelivered]:
+    """Make the delivered topics exactly ``chosen`` (topic → notes): record new ones,
+    re-describe changed ones, remove the others. One transaction."""
+    _require_held(dialogue)
+    with transaction.atomic():
+        recorded = {row.topic_id: row for row in dialogue.topics.select_related("topic")}
+        for topic, notes in chosen.items():
+            row = recorded.get(topic.pk)
+            if row is None or row.notes != notes.strip():
+                dialogue_topic_set(dialogue=dialogue, topic=topic, notes=notes)
+        wanted = {topic.pk for topic in chosen}
+        for topic_id, row in recorded.items():
+            if topic_id not in wanted:
+                dialogue_topic_remove(delivered=row)
+    return list(dialogue.topics.select_related("topic"))
+
+
 def dialogue_topic_remove(*, delivered: TopicDelivered) -> None:
     with transaction.atomic():
         delivered.delete()

@@ -57,8 +57,7 @@ from kamtibmas.engagements.services import (
     dialogue_record_past,
     dialogue_set_attendance,
     dialogue_set_minutes,
-    dialogue_topic_remove,
-    dialogue_topic_set,
+    dialogue_topics_replace,
     dialogue_update,
     follow_up_cancel,
     follow_up_complete,
@@ -533,15 +532,8 @@ def topics_action(request: HttpRequest, pk: int) -> HttpResponse:
     form = _topics_form(dialogue, request.POST)
 
     def save(data: dict[str, Any]) -> None:
-        recorded = {row.topic_id: row for row in dialogue.topics.all()}
-        chosen = form.chosen()
-        for topic_id, (topic, notes) in chosen.items():
-            row = recorded.get(topic_id)
-            if row is None or row.notes != notes.strip():
-                dialogue_topic_set(dialogue=dialogue, topic=topic, notes=notes)
-        for topic_id, row in recorded.items():
-            if topic_id not in chosen:
-                dialogue_topic_remove(delivered=row)
+        chosen = {topic: notes for topic, notes in form.chosen().values()}
+        dialogue_topics_replace(dialogue=dialogue, chosen=chosen)
 
     return _save_section(
         request, dialogue, form, save, page="capture", section="topics", success=_("Topics saved.")

@@ -36,6 +36,7 @@ from kamtibmas.engagements.services import (
     dialogue_set_attendance,
     dialogue_set_minutes,
     dialogue_topic_set,
+    dialogue_topics_replace,
     dialogue_update,
     follow_up_cancel,
     follow_up_complete,
@@ -404,3 +405,15 @@ def test_inspection_follow_ups_go_only_to_someone_who_can_see_the_dialogue(bekas
         )
     assert caught.value.code == "owner_scope"
     assert not FollowUp.objects.exists()
+
+
+def test_topics_are_replaced_in_one_call(ngopi):
+    drugs, brawls, fraud = (
+        OutreachTopic.objects.get(code=c) for c in ("narkoba", "tawuran", "penipuan_daring")
+    )
+    dialogue_topics_replace(dialogue=ngopi, chosen={drugs: "a", brawls: "b"})
+    rows = dialogue_topics_replace(dialogue=ngopi, chosen={brawls: "b2", fraud: ""})
+    assert {(row.topic.code, row.notes) for row in rows} == {
+        ("tawuran", "b2"),
+        ("penipuan_daring", ""),
+    }
