@@ -22,7 +22,12 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kamtibmas.core.scope import visible_to
-from kamtibmas.engagements.models import Dialogue, DialoguePhoto, DialogueStatus
+from kamtibmas.engagements.models import (
+    Dialogue,
+    DialoguePhoto,
+    DialogueStatus,
+    InspectionFinding,
+)
 
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 # 25 megapixels: above what phones save by default (12-24 MP), and a decoded RGB
@@ -97,6 +102,42 @@ def _flatten(image: Image.Image) -> Image.Image:
     return clean
 
 
+def _checked(upload: IO[bytes]) -> NormalisedPhoto:
+    """The upload, size-checked before it is decoded, normalised."""
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, io.SEEK_END)
+        size = upload.tell()
+    if size > MAX_UPLOAD_BYTES:
+        raise _too_large()
+    if size == 0:
+        raise _not_an_image()
+    upload.seek(0)
+    return photo_normalise(upload)
+
+
+def inspection_finding_photo_set(
+    *, actor: Any, finding: InspectionFinding, upload: IO[bytes]
+) -> InspectionFinding:
+    """Attach (or replace) the photo of one inspection finding, e.g. the broken lamp.
+    Same checks and cleaning as dialogue photos; the replaced file is deleted."""
+    dialogue = finding.inspection.dialogue
+    if not visible_to(Dialogue.objects.filter(pk=dialogue.pk), actor).exists():
+        raise ValidationError(_("You cannot add photos to this dialogue."), code="dialogue_scope")
+    photo = _checked(upload)
+    old = finding.photo.name if finding.photo else ""
+    finding.photo.save("photo.jpg", ContentFile(photo.data), save=False)
+    try:
+        with transaction.atomic():
+            finding.save(update_fields=["photo"])
+    except BaseException:
+        finding.photo.delete(save=False)
+        raise
+    if old:
+        finding.photo.storage.delete(old)
+    return finding
+
+
 def dialogue_photo_add(
     *, actor: Any, dialogue: Dialogue, upload: IO[bytes], caption: str = ""
 ) -> DialoguePhoto:
@@ -114,16 +155,7 @@ def dialogue_photo_add(
             _("Keep the caption to %(max)d characters.") % {"max": CAPTION_MAX_LENGTH},
             code="caption_length",
         )
-    size = getattr(upload, "size", None)
-    if size is None:
-        upload.seek(0, io.SEEK_END)
-        size = upload.tell()
-    if size > MAX_UPLOAD_BYTES:
-        raise _too_large()
-    if size == 0:
-        raise _not_an_image()
-    upload.seek(0)
-    photo = photo_normalise(upload)
+    photo = _checked(upload)
     record = DialoguePhoto(dialogue=dialogue, caption=caption, uploaded_by=actor)
     # The name given here is discarded by ``photo_path``, which generates one.
     record.image.save("photo.jpg", ContentFile(photo.data), save=False)

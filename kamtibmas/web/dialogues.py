@@ -35,16 +35,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kamtibmas.accounts.models import User
 from kamtibmas.areas.models import Area, AreaLevel, TimeZone
 from kamtibmas.areas.services import area_rt_get_or_create, area_rw_get_or_create
+from kamtibmas.core.scope import get_visible_or_404
 from kamtibmas.engagements import selectors
 from kamtibmas.engagements.links import dialogue_linked_sections
 from kamtibmas.engagements.models import (
     Dialogue,
     DialogueStatus,
     Inspection,
+    InspectionFinding,
     InspectionItem,
     OutreachTopic,
 )
-from kamtibmas.engagements.photos import MAX_UPLOAD_BYTES, dialogue_photo_add
+from kamtibmas.engagements.photos import (
+    MAX_UPLOAD_BYTES,
+    dialogue_photo_add,
+    inspection_finding_photo_set,
+)
 from kamtibmas.engagements.selectors import DialogueFilter
 from kamtibmas.engagements.services import (
     attendee_sign_in,
@@ -73,6 +79,7 @@ from kamtibmas.web.forms_dialogues import (
     CancelForm,
     DialogueFilterForm,
     DialogueForm,
+    FindingPhotoForm,
     FollowUpCloseForm,
     FollowUpForm,
     HeldForm,
@@ -93,6 +100,11 @@ PAGE_SIZE = 25
 FOLLOW_UPS_SHOWN = 50
 CALENDAR_MAX = 1000
 INVALID = 400
+
+
+def _dialogue_seen(request: HttpRequest, pk: int) -> Dialogue:
+    """The dialogue alone, for a read: 404 outside the user's scope."""
+    return get_visible_or_404(Dialogue.objects.select_related("area", "unit"), request.user, pk=pk)
 
 
 def _dialogue(request: HttpRequest, pk: int) -> Dialogue:
@@ -626,15 +638,53 @@ def photo_add_action(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def photo_file(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
     """A photo, only to staff who may see its dialogue, never kept by any cache."""
-    dialogue = _dialogue(request, pk)
+    dialogue = _dialogue_seen(request, pk)
     photo = get_object_or_404(dialogue.photos, pk=photo_pk)
+    return _jpeg(photo.image, f"dialogue-{dialogue.pk}-{photo.pk}.jpg")
+
+
+@staff_required  # type: ignore[arg-type]  # a FileResponse streams: not an HttpResponse
+@require_GET
+def finding_photo_file(request: HttpRequest, pk: int, finding_pk: int) -> FileResponse:
+    dialogue = _dialogue_seen(request, pk)
+    finding = get_object_or_404(
+        InspectionFinding.objects.exclude(photo=""), inspection__dialogue=dialogue, pk=finding_pk
+    )
+    return _jpeg(finding.photo, f"dialogue-{dialogue.pk}-finding-{finding.pk}.jpg")
+
+
+@staff_required
+@never_cache
+@require_POST
+def finding_photo_action(request: HttpRequest, pk: int, finding_pk: int) -> HttpResponse:
+    dialogue = _dialogue(request, pk)
+    finding = get_object_or_404(
+        InspectionFinding.objects.select_related("inspection__dialogue"),
+        inspection__dialogue=dialogue,
+        pk=finding_pk,
+    )
+    return _save_section(
+        request,
+        dialogue,
+        FindingPhotoForm(request.POST, request.FILES),
+        lambda data: inspection_finding_photo_set(
+            actor=_officer(request), finding=finding, upload=data["photo"]
+        ),
+        page="detail",
+        section="finding_photo",
+        anchor="inspection",
+        success=_("Photo saved."),
+    )
+
+
+def _jpeg(image: Any, filename: str) -> FileResponse:
     try:
-        handle = photo.image.open("rb")
+        handle = image.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
     response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
-    response["Content-Disposition"] = f'inline; filename="dialogue-{dialogue.pk}-{photo.pk}.jpg"'
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 
@@ -855,6 +905,16 @@ urlpatterns: list[URLPattern] = [
     path(f"{ONE}minutes/", minutes_action, name="dialogue-minutes"),
     path(f"{ONE}photos/", photo_add_action, name="dialogue-photo-add"),
     path(f"{ONE}photos/<int:photo_pk>", photo_file, name="dialogue-photo"),
+    path(
+        f"{ONE}findings/<int:finding_pk>/photo",
+        finding_photo_file,
+        name="dialogue-finding-photo",
+    ),
+    path(
+        f"{ONE}findings/<int:finding_pk>/photo/",
+        finding_photo_action,
+        name="dialogue-finding-photo-add",
+    ),
     path(f"{ONE}sign-ins/", sign_in_action, name="dialogue-sign-in"),
     path(f"{ONE}inspection/", inspection_action, name="dialogue-inspection"),
     path(f"{ONE}follow-ups/", follow_up_add_action, name="dialogue-follow-up-add"),

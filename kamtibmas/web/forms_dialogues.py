@@ -435,6 +435,17 @@ class MinutesForm(forms.Form):
     )
 
 
+class FindingPhotoForm(forms.Form):
+    """The photo of one inspection finding (checked like every photo)."""
+
+    photo = forms.FileField(
+        label=_("Photo of the finding"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+    FIELDS_BY_CODE = {"photo_not_image": "photo", "photo_too_large": "photo"}
+
+
 class PhotoForm(forms.Form):
     # A plain file field: whether it is a picture is decided from its content by
     # ``engagements.photos``, not by its name or the browser's claim.

@@ -13,13 +13,15 @@ from django.utils import timezone
 from PIL import Image
 
 from kamtibmas.core.timefmt import local_today
-from kamtibmas.engagements.models import Dialogue, DialogueType, OutreachTopic
-from kamtibmas.engagements.photos import dialogue_photo_add
+from kamtibmas.engagements.models import Dialogue, DialogueType, InspectionItem, OutreachTopic
+from kamtibmas.engagements.photos import dialogue_photo_add, inspection_finding_photo_set
 from kamtibmas.engagements.services import (
+    FindingInput,
     dialogue_official_add,
     dialogue_record_past,
     dialogue_topic_set,
     follow_up_create,
+    inspection_record,
 )
 from kamtibmas.web import dialogues
 
@@ -38,6 +40,8 @@ ROUTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "dialogue-minutes": (("post",), ()),
     "dialogue-photo-add": (("post",), ()),
     "dialogue-photo": (("get",), ("photo",)),
+    "dialogue-finding-photo": (("get",), ("finding",)),
+    "dialogue-finding-photo-add": (("post",), ("finding",)),
     "dialogue-sign-in": (("post",), ()),
     "dialogue-inspection": (("post",), ()),
     "dialogue-follow-up-add": (("post",), ()),
@@ -101,6 +105,15 @@ def held_dialogue(*, actor, area, unit, title):
         ),
     }
     dialogue_topic_set(dialogue=dialogue, topic=OutreachTopic.objects.get(code="tawuran"))
+    inspection = inspection_record(
+        actor=actor,
+        dialogue=dialogue,
+        inspected_at=dialogue.actual_end,
+        findings=[FindingInput(InspectionItem.objects.get(code="cctv"), "problem", "Tidak ada")],
+    )
+    rows["finding"] = inspection_finding_photo_set(
+        actor=actor, finding=inspection.findings.get(), upload=jpeg()
+    )
     return dialogue, rows
 
 
@@ -157,7 +170,13 @@ def test_the_owning_units_officer_and_commanders_above_see_it(client, bekasi, th
     dialogue, rows = theirs
     for user in (bekasi.officer_timur, bekasi.commander_timur, bekasi.commander_polres):
         client.force_login(user)
-        for name in ("dialogue", "dialogue-capture", "dialogue-edit", "dialogue-photo"):
+        for name in (
+            "dialogue",
+            "dialogue-capture",
+            "dialogue-edit",
+            "dialogue-photo",
+            "dialogue-finding-photo",
+        ):
             assert client.get(route(name, dialogue, rows)).status_code == 200, (user, name)
 
 
