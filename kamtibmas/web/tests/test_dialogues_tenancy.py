@@ -108,7 +108,7 @@ def held_dialogue(*, actor, area, unit, title):
     inspection = inspection_record(
         actor=actor,
         dialogue=dialogue,
-        inspected_at=dialogue.actual_end,
+        inspected_at=dialogue.end,
         findings=[FindingInput(InspectionItem.objects.get(code="cctv"), "problem", "Tidak ada")],
     )
     rows["finding"] = inspection_finding_photo_set(
