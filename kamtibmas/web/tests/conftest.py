@@ -51,8 +51,10 @@ def chromium(monkeypatch) -> Iterator[Browser]:
         if os.environ.get("KAMTIBMAS_REQUIRE_BROWSER") == "1":
             pytest.fail(f"KAMTIBMAS_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Generous waits: CI machines are shared and a loaded core makes pages slow, not wrong.
+    expect.set_options(timeout=15_000)
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -77,6 +79,6 @@ def browser_page(chromium, live_server) -> Iterator[Page]:
     # Nothing leaves the machine: any request to another origin is a bug.
     context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     yield page
     context.close()

@@ -197,7 +197,7 @@ def test_officer_shows_the_qr_and_a_resident_checks_in_with_it(
     )
     try:
         phone = resident.new_page()
-        phone.set_default_timeout(10_000)
+        phone.set_default_timeout(20_000)
         phone.goto(url)
         expect(phone.get_by_role("heading", level=1)).to_have_text(ngopi.title)
         phone.get_by_role("textbox").first.fill("Rahmat")
