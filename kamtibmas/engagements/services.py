@@ -118,6 +118,42 @@ def _check_host(*, host: User | None, unit: Unit, area: Area | None = None) -> N
         )
 
 
+def _dialogue_create(
+    *,
+    actor: User,
+    type: DialogueType,
+    title: str,
+    area: Area,
+    unit: Unit,
+    venue_name: str,
+    host: User | None,
+    latitude: float | None,
+    longitude: float | None,
+    is_public: bool | None,
+    **times_and_status: Any,
+) -> Dialogue:
+    """The checks and the insert shared by planning and recording a past dialogue
+    (the caller has checked the place and the times)."""
+    _check_host(host=host, unit=unit, area=area)
+    _check_public(type=type, is_public=is_public)
+    dialogue = Dialogue(
+        type=type,
+        title=title.strip(),
+        area=area,
+        unit=unit,
+        host=host or actor,
+        venue_name=venue_name.strip(),
+        latitude=latitude,
+        longitude=longitude,
+        created_by=actor,
+        is_public=type.is_public_by_default if is_public is None else is_public,
+        **times_and_status,
+    )
+    dialogue.full_clean()
+    dialogue.save()
+    return dialogue
+
+
 def dialogue_plan(
     *,
     actor: User,
@@ -141,25 +177,20 @@ def dialogue_plan(
         raise ValidationError(
             _("A planned dialogue must start in the future."), code="planned_in_past"
         )
-    _check_host(host=host, unit=unit, area=area)
-    _check_public(type=type, is_public=is_public)
-    dialogue = Dialogue(
+    return _dialogue_create(
+        actor=actor,
         type=type,
-        title=title.strip(),
+        title=title,
         area=area,
         unit=unit,
-        host=host or actor,
-        venue_name=venue_name.strip(),
+        venue_name=venue_name,
+        host=host,
         latitude=latitude,
         longitude=longitude,
+        is_public=is_public,
         planned_start=planned_start,
         planned_end=planned_end,
-        created_by=actor,
-        is_public=type.is_public_by_default if is_public is None else is_public,
     )
-    dialogue.full_clean()
-    dialogue.save()
-    return dialogue
 
 
 def dialogue_record_past(
@@ -184,28 +215,23 @@ def dialogue_record_past(
         raise ValidationError(
             _("A dialogue that took place cannot start in the future."), code="held_in_future"
         )
-    _check_host(host=host, unit=unit, area=area)
-    _check_public(type=type, is_public=is_public)
-    dialogue = Dialogue(
+    return _dialogue_create(
+        actor=actor,
         type=type,
-        title=title.strip(),
+        title=title,
         area=area,
         unit=unit,
-        host=host or actor,
-        venue_name=venue_name.strip(),
+        venue_name=venue_name,
+        host=host,
         latitude=latitude,
         longitude=longitude,
+        is_public=is_public,
         planned_start=start,
         planned_end=end,
         actual_start=start,
         actual_end=end,
         status=DialogueStatus.HELD,
-        created_by=actor,
-        is_public=type.is_public_by_default if is_public is None else is_public,
     )
-    dialogue.full_clean()
-    dialogue.save()
-    return dialogue
 
 
 UPDATABLE = frozenset({
