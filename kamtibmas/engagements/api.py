@@ -269,7 +269,9 @@ def create_dialogue(
     ),
 )
 def get_dialogue(request: HttpRequest, dialogue_id: int) -> Dialogue:
-    return _dialogue(request, dialogue_id)
+    dialogue = _dialogue(request, dialogue_id)
+    selectors.dialogue_audit_read(user=_actor(request), dialogue=dialogue, reason="API: dialogue")
+    return dialogue
 
 
 @router.patch(

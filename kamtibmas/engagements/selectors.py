@@ -295,3 +295,27 @@ def follow_up_check_change(*, user: Any, follow_up: FollowUp) -> None:
         return
     if follow_up.dialogue.unit_id not in scope.unit_ids:
         raise PermissionDenied(_("Only its owner or the organising unit may close this follow-up."))
+
+
+def dialogue_audit_read(*, user: Any, dialogue: Dialogue, reason: str) -> None:
+    """Record that ``user`` was shown the parts of ``dialogue`` that may name people:
+    the sign-in list, the minutes, answers on the spot, officials' names.
+
+    Call after ``dialogue_get`` (its prefetches make this query-free).
+    """
+    from kamtibmas.privacy.models import AuditAction
+    from kamtibmas.privacy.services import audit_record
+
+    fields = []
+    if list(dialogue.attendees.all()):
+        fields.append("attendee.name")
+    if dialogue.minutes:
+        fields.append("minutes")
+    if list(dialogue.answers.all()):
+        fields.append("answers")
+    if any(official.name for official in dialogue.officials.all()):
+        fields.append("official.name")
+    if fields:
+        audit_record(
+            actor=user, action=AuditAction.READ, subject=dialogue, reason=reason, fields=fields
+        )

@@ -70,8 +70,6 @@ from kamtibmas.engagements.services import (
     follow_up_create,
     inspection_record,
 )
-from kamtibmas.privacy.models import AuditAction
-from kamtibmas.privacy.services import audit_record
 from kamtibmas.web.decorators import staff_required
 from kamtibmas.web.forms_dialogues import (
     AnswerForm,
@@ -724,14 +722,9 @@ def _detail_page(
 ) -> HttpResponse:
     dialogue = selectors.dialogue_get(user=request.user, pk=pk)
     attendees = list(dialogue.attendees.all())
-    if attendees:
-        audit_record(
-            actor=request.user,
-            action=AuditAction.READ,
-            subject=dialogue,
-            reason="Staff dialogue page: sign-in list",
-            fields=["attendee.name"],
-        )
+    selectors.dialogue_audit_read(
+        user=request.user, dialogue=dialogue, reason="Staff dialogue page"
+    )
     close_forms = close_forms or {}
     follow_ups = [
         (follow_up, close_forms.get(follow_up.pk) or FollowUpCloseForm(prefix=f"f{follow_up.pk}"))

@@ -417,3 +417,15 @@ def test_topics_are_replaced_in_one_call(ngopi):
         ("tawuran", "b2"),
         ("penipuan_daring", ""),
     }
+
+
+def test_showing_minutes_and_answers_to_staff_is_audited(client, bekasi, ngopi):
+    from kamtibmas.privacy.models import AuditEntry
+
+    dialogue_set_minutes(dialogue=ngopi, minutes="Bu Siti dari RT 001 melapor.")
+    dialogue_answer_add(dialogue=ngopi, question="Pak Budi bertanya soal KTP hilang")
+    client.force_login(bekasi.commander_selatan)
+    assert client.get(f"/staff/dialogues/{ngopi.pk}/").status_code == 200
+    entry = AuditEntry.objects.get(subject_id=str(ngopi.pk))
+    assert entry.actor == bekasi.commander_selatan
+    assert entry.fields == ["answers", "minutes"]
