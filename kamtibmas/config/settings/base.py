@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "kamtibmas.accounts",
     "kamtibmas.privacy",
     "kamtibmas.engagements",
+    "kamtibmas.triage",
     "kamtibmas.api",
     "ninja",
 ]
