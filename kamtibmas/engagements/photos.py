@@ -102,7 +102,7 @@ def _flatten(image: Image.Image) -> Image.Image:
     return clean
 
 
-def _checked(upload: IO[bytes]) -> NormalisedPhoto:
+def photo_checked(upload: IO[bytes]) -> NormalisedPhoto:
     """The upload, size-checked before it is decoded, normalised."""
     size = getattr(upload, "size", None)
     if size is None:
@@ -124,7 +124,7 @@ def inspection_finding_photo_set(
     dialogue = finding.inspection.dialogue
     if not visible_to(Dialogue.objects.filter(pk=dialogue.pk), actor).exists():
         raise ValidationError(_("You cannot add photos to this dialogue."), code="dialogue_scope")
-    photo = _checked(upload)
+    photo = photo_checked(upload)
     old = finding.photo.name if finding.photo else ""
     finding.photo.save("photo.jpg", ContentFile(photo.data), save=False)
     try:
@@ -155,7 +155,7 @@ def dialogue_photo_add(
             _("Keep the caption to %(max)d characters.") % {"max": CAPTION_MAX_LENGTH},
             code="caption_length",
         )
-    photo = _checked(upload)
+    photo = photo_checked(upload)
     record = DialoguePhoto(dialogue=dialogue, caption=caption, uploaded_by=actor)
     # The name given here is discarded by ``photo_path``, which generates one.
     record.image.save("photo.jpg", ContentFile(photo.data), save=False)

@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "kamtibmas.privacy",
     "kamtibmas.engagements",
     "kamtibmas.triage",
+    "kamtibmas.notifications",
+    "kamtibmas.aspirations",
+    "django_tasks",
+    "django_tasks_db",
     "kamtibmas.api",
     "ninja",
 ]
@@ -250,3 +254,52 @@ LOGGING = {
 KAMTIBMAS_DEMO_PASSWORD = os.environ.get("KAMTIBMAS_DEMO_PASSWORD", "kamtibmas-demo")
 # The site's canonical host name (calendar UIDs); empty: the host of each request.
 KAMTIBMAS_SITE_DOMAIN = os.environ.get("KAMTIBMAS_SITE_DOMAIN", "")
+
+# Notifications and background work
+# (docs/decisions/008-background-work-and-notifications.md)
+#
+# ``KAMTIBMAS_SMS_GATEWAY_URL``, ``KAMTIBMAS_WHATSAPP_GATEWAY_URL``: send SMS / WhatsApp
+# through an HTTP gateway (JSON POST with an Idempotency-Key) instead of writing files
+# to ``<KAMTIBMAS_DATA_DIR>/outbox/``; ``KAMTIBMAS_GATEWAY_TOKEN``: its bearer token.
+# ``KAMTIBMAS_NOTIFICATION_MAX_ATTEMPTS``: delivery attempts before a message is dead.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+EMAIL_TIMEOUT = 30
+
+
+def notification_gateway(url_variable: str) -> dict[str, Any]:
+    """An HTTP gateway channel when ``url_variable`` is set, files otherwise."""
+    url = os.environ.get(url_variable)
+    if not url:
+        return {"class": "kamtibmas.notifications.channels.FileChannel"}
+    return {
+        "class": "kamtibmas.notifications.channels.HttpGatewayChannel",
+        "url": url,
+        "token": os.environ.get("KAMTIBMAS_GATEWAY_TOKEN", ""),
+    }
+
+
+# Channel code → {"class": dotted path of a Channel, other keys: its options}.
+KAMTIBMAS_NOTIFICATION_CHANNELS: dict[str, dict[str, Any]] = {
+    "email": {"class": "kamtibmas.notifications.channels.EmailChannel"},
+    "sms": notification_gateway("KAMTIBMAS_SMS_GATEWAY_URL"),
+    "whatsapp": notification_gateway("KAMTIBMAS_WHATSAPP_GATEWAY_URL"),
+}
+KAMTIBMAS_NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("KAMTIBMAS_NOTIFICATION_MAX_ATTEMPTS", 8))
+# How long a worker owns a message it is delivering; longer than the slowest channel's
+# timeout. A worker that dies mid-delivery leaves the message to others after this.
+KAMTIBMAS_NOTIFICATION_CLAIM_SECONDS = 300
+# Fault injection for the crash test (SECURITY.md 20): pause this many seconds after a
+# channel accepted a message, before recording it as sent. Never in production.
+KAMTIBMAS_FAULT_PAUSE_AFTER_SEND = (
+    0.0 if PRODUCTION else float(os.environ.get("KAMTIBMAS_FAULT_PAUSE_AFTER_SEND") or 0)
+)
+# (name, every so many seconds, dotted path of a callable without arguments), run by
+# `kamtibmas worker` at most once per period across all workers (kamtibmas.core.schedule).
+KAMTIBMAS_PERIODIC_JOBS: list[tuple[str, int, str]] = [
+    ("notifications.deliver_due", 60, "kamtibmas.notifications.services.outbox_deliver_due"),
+    # Sweeps catch up on everything due, so a missed slot loses nothing.
+    ("aspirations.sla_sweep", 300, "kamtibmas.aspirations.services.aspirations_sla_sweep"),
+    ("aspirations.surveys", 900, "kamtibmas.aspirations.services.surveys_send_due"),
+]
+# django-tasks-db logs each poll of its loop at INFO; `kamtibmas worker -v 2` shows them.
+LOGGING["loggers"]["django_tasks_db"] = {"level": "WARNING"}  # type: ignore[index]

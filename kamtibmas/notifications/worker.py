@@ -1,0 +1,105 @@
+"""The background worker: django-tasks-db's task loop and the periodic scheduler,
+taking turns in one thread.
+
+django-tasks-db's ``Worker`` claims and runs the queued tasks (its batch mode runs
+everything ready, then returns); between its turns the worker runs the periodic jobs
+that are due (``kamtibmas.core.schedule``) and waits ``interval`` seconds.
+``stop()`` may be called from a signal handler or another thread: the task running
+at that moment finishes, then the loop ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from django.db import close_old_connections
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Worker
+
+from kamtibmas.core.schedule import run_due_jobs
+
+logger = logging.getLogger(__name__)
+
+
+class _TaskWorker(Worker):
+    """django-tasks-db's worker whose ``running`` flag is our stop event."""
+
+    def __init__(self, *, stop_event: threading.Event, **kwargs: Any) -> None:
+        self._stop_event = stop_event
+        super().__init__(**kwargs)
+
+    @property
+    def running(self) -> bool:
+        return not self._stop_event.is_set()
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        if not value:
+            self._stop_event.set()
+
+
+class BackgroundWorker:
+    def __init__(
+        self,
+        *,
+        interval: float = 1.0,
+        queue_names: tuple[str, ...] = ("default",),
+        backend_name: str = "default",
+        worker_id: str = "",
+    ) -> None:
+        self.interval = interval
+        self._stop_event = threading.Event()
+        self._tasks = _TaskWorker(
+            stop_event=self._stop_event,
+            queue_names=list(queue_names),
+            interval=0,
+            batch=True,
+            backend_name=backend_name,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id or get_random_string(32),
+            excluded_queue_names=[],
+        )
+
+    @property
+    def worker_id(self) -> str:
+        return self._tasks.worker_id
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_event.is_set()
+
+    def run(self, *, once: bool = False) -> None:
+        """Work until ``stop()``; with ``once``, run what is ready and due, then return."""
+        logger.info("Worker %s started", self.worker_id)
+        while not self.stopping:
+            self._tasks.run()
+            if self.stopping:
+                break
+            run_due_jobs(timezone.now())
+            close_old_connections()
+            if once:
+                break
+            self._stop_event.wait(self.interval)
+        logger.info("Worker %s stopped", self.worker_id)
+
+
+def start_worker_thread(*, interval: float = 1.0) -> BackgroundWorker:
+    """Run a worker in a daemon thread of this process (the demo, §9 shape 1)."""
+    worker = BackgroundWorker(interval=interval)
+
+    def work() -> None:
+        try:
+            worker.run()
+        except Exception:
+            logger.exception("The in-process worker stopped on an error")
+            raise
+
+    threading.Thread(target=work, name="kamtibmas-worker", daemon=True).start()
+    return worker
