@@ -8,7 +8,9 @@ that rolls back announces nothing.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -160,11 +162,13 @@ def sla_context(unit: Unit) -> tuple[sla.SlaPolicy, sla.HolidayCalendar]:
 def case_deadlines(
     case: Aspiration, *, start: datetime, urgency: str | None = None
 ) -> sla.Deadlines:
-    """The deadlines of ``case`` counted from ``start`` under its unit's policy."""
+    """The deadlines of ``case`` counted from ``start`` under its unit's policy. For
+    anonymous cases from the start of that day: an immediate deadline would
+    otherwise record the precise time of the report."""
     policy, calendar = sla_context(case.unit)
     return sla.deadlines(
         policy=policy,
-        received_at=start,
+        received_at=_case_time(case, start),
         urgency=case.urgency,
         zone=_zone(case.area),
         calendar=calendar,
@@ -611,6 +615,11 @@ def _notify_followers(case: Aspiration, *, extra: str, key: str = "") -> None:
         )
 
 
+def _key_of(address: str) -> str:
+    """A recipient's part of a dedupe key: keys are stored in clear, addresses not."""
+    return hashlib.sha256(address.encode()).hexdigest()[:16]
+
+
 def _staff_recipients(units: Iterable[int], roles: Iterable[str]) -> list[tuple[str, str]]:
     found = []
     for user in User.objects.filter(unit_id__in=list(units), role__in=list(roles), is_active=True):
@@ -634,14 +643,20 @@ def _alert_duty_desk(aspiration: Aspiration) -> None:
     with translation.override("id"):
         subject = _("EMERGENCY report %(number)s") % {"number": aspiration.number}
         body = _("%(area)s: %(text)s") % {"area": aspiration.area, "text": aspiration.text[:300]}
+        if aspiration.is_anonymous:
+            subject, body = _("EMERGENCY report"), f"{subject}\n{body}"
+    # The outbox row is written at the moment of the report; for an anonymous case it
+    # must not name the case in its clear columns, or its time would date the report.
+    # Its dedupe key is random: the alert is written once, in the intake transaction.
+    link = "" if aspiration.is_anonymous else f"aspiration:{aspiration.pk}"
     for channel, address in recipients:
         notification_enqueue(
             channel=channel,
             recipient=address,
             subject=subject,
             body=body,
-            dedupe_key=f"aspiration:{aspiration.pk}:emergency:{channel}:{address}",
-            topic=f"aspiration:{aspiration.pk}",
+            dedupe_key=f"{link or secrets.token_hex(16)}:emergency:{_key_of(address)}",
+            topic=link,
         )
     _update(
         aspiration,
@@ -737,7 +752,10 @@ def aspiration_act(
             if not unit.is_police:
                 policy, calendar = sla_context(case.unit)
                 case.partner_answer_by = sla.partner_answer_by(
-                    policy=policy, referred_at=now, zone=_zone(case.area), calendar=calendar
+                    policy=policy,
+                    referred_at=case.referred_at,
+                    zone=_zone(case.area),
+                    calendar=calendar,
                 )
             fields += ["assigned_unit", "assignee", "referred_at", "partner_answer_by"]
         if act == Action.MARK_DUPLICATE:
@@ -773,7 +791,7 @@ def aspiration_act(
             text=text,
         )
         if act == Action.RESOLVE:
-            survey_schedule(aspiration=case, resolved_at=now)
+            survey_schedule(aspiration=case, resolved_at=_case_time(case, now))
         if act == Action.MARK_DUPLICATE:
             _notify_reporter(
                 case,
@@ -790,11 +808,11 @@ def _check_referral_target(actor: User, case: Aspiration, unit: Unit | None) -> 
     if unit is None:
         raise ValidationError({"unit": _("Choose the unit or agency to refer to.")}, code="unit")
     covers_area = unit.pk in {u.id for u in covering_units(case.area)}
-    if unit.is_police:
-        allowed = covers_area or visible_to(Unit.objects.filter(pk=unit.pk), actor).exists()
-    else:
-        # Partner offices serve their own area; city agencies serve the whole city.
-        allowed = covers_area or unit.kind == UnitKind.AGENCY
+    # Partner offices and agencies serve the areas they cover; police units also
+    # take cases from units that can see them (a Polsek refers to its Polres' Satreskrim).
+    allowed = covers_area or (
+        unit.is_police and visible_to(Unit.objects.filter(pk=unit.pk), actor).exists()
+    )
     if not allowed:
         raise ValidationError(
             {"unit": _("This unit or agency does not serve the case's area.")}, code="unit_scope"
@@ -833,8 +851,6 @@ def aspiration_note_add(
     cleaned = _clean_text(text)
     with transaction.atomic():
         case = _locked(aspiration)
-        if Status(case.status) in FINAL_STATES and is_public:
-            pass  # a closing explanation may still be added after the decision
         update = _update(
             case,
             kind=UpdateKind.NOTE,
@@ -915,7 +931,7 @@ def aspiration_triage_confirm(
         case.category, case.urgency = category, urgency
         if category != was[0]:
             case.responsible = triage_default_body(category)
-        case.triage_confirmed_at = timezone.now()
+        case.triage_confirmed_at = _case_time(case)
         fields = ["category", "urgency", "responsible", "triage_confirmed_at", "updated_at"]
         if reroute and case.status in (Status.RECEIVED, Status.VERIFIED):
             decision = aspiration_route_for(
@@ -1118,7 +1134,7 @@ def _reopen_not_fixed(case: Aspiration) -> None:
             recipient=address,
             subject=subject,
             body=case.text[:300],
-            dedupe_key=f"aspiration:{case.pk}:reopened:{case.reopened_count}:{address}",
+            dedupe_key=f"aspiration:{case.pk}:reopened:{case.reopened_count}:{_key_of(address)}",
             topic=f"aspiration:{case.pk}",
         )
 
@@ -1184,7 +1200,7 @@ def aspirations_sla_sweep(*, now: datetime | None = None) -> int:
                     recipient=address,
                     subject=subject,
                     body=text,
-                    dedupe_key=f"aspiration:{case.pk}:escalated:{case.reopened_count}:{address}",
+                    dedupe_key=f"aspiration:{case.pk}:escalated:{case.reopened_count}:{_key_of(address)}",
                     topic=f"aspiration:{case.pk}",
                 )
             escalated += 1

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kamtibmas.web import dialogues, events, views
+from kamtibmas.web import aspirations_public, aspirations_staff, dialogues, events, views
 
 app_name = "web"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("welcome", views.after_login, name="after-login"),
     *events.urlpatterns,
     *dialogues.urlpatterns,
+    *aspirations_public.urlpatterns,
+    *aspirations_staff.urlpatterns,
 ]

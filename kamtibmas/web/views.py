@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
 from kamtibmas import __version__
 from kamtibmas.accounts.models import User
+from kamtibmas.aspirations.selectors import InboxFilters, aspiration_list, overdue_q
 from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.selectors import dialogue_upcoming, follow_ups_of, follow_ups_overdue
 from kamtibmas.web.decorators import is_staff_member, staff_required
@@ -47,9 +50,13 @@ def after_login(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """The officer's day: next dialogues, own follow-ups, and what is overdue in scope."""
+    """The officer's day: next dialogues, own follow-ups, what is overdue in scope, and
+    how many aspirations are open and overdue."""
     user = request.user
     assert isinstance(user, User)  # staff_required
+    cases = aspiration_list(user=user, filters=InboxFilters(status="open")).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=overdue_q(timezone.now()))
+    )
     return render(
         request,
         "web/staff_home.html",
@@ -58,5 +65,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "my_follow_ups": list(follow_ups_of(user=user)[:20]),
             "overdue": list(follow_ups_overdue(user=user)[:20]),
             "today": local_today(user.unit.area if user.unit is not None else None),
+            "open_cases": cases["open"],
+            "overdue_cases": cases["overdue"],
         },
     )

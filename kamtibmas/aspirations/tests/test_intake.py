@@ -178,3 +178,17 @@ def test_an_emergency_alerts_the_duty_desk_at_once(c2, submit):
     alerts = OutboxMessage.objects.filter(topic=f"aspiration:{case.pk}", channel="email")
     assert {m.recipient for m in alerts} == {"spkt@example.test"}
     assert case.updates.filter(kind="escalation").exists()
+
+
+def test_an_anonymous_emergency_alert_does_not_date_the_report(c2, submit):
+    case = submit(
+        "Ada begal bawa celurit sedang menodong warga sekarang!",
+        privacy=Privacy.ANONYMOUS,
+        reporter_name="",
+        reporter_phone="",
+        notify_by="",
+    ).aspiration
+    alert = OutboxMessage.objects.get(channel="email")
+    assert alert.topic == "" and not alert.dedupe_key.startswith("aspiration:")
+    assert case.number not in alert.subject and "spkt@" not in alert.dedupe_key
+    assert (case.resolve_by.hour, case.resolve_by.minute) == (17, 0)  # immediate, coarsened
