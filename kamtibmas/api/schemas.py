@@ -1,15 +1,36 @@
-"""Schemas shared by the routers of the API: strict input, references to areas,
-units and users, and times written in the area's own offset."""
+"""Schemas shared by the routers of the API: strict input, ids and references to
+areas, units and users, and times written in the area's own offset or in UTC."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, PlainSerializer, StrictInt, WithJsonSchema
 
 from kamtibmas.areas.models import Area
+
+MAX_ID = 2**63 - 1
+# Strict: JSON ``true`` is not the id 1, and ``"5"`` is a code, not an id.
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+AreaReference = Id | Annotated[str, Field(min_length=1, max_length=24)]
+Neighbourhood = Annotated[int, Field(ge=1, le=999)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+def _utc_text(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+#: A time answered in UTC with its offset, to the second: ``2025-07-31T03:10:00+00:00``.
+UtcDatetime = Annotated[
+    datetime,
+    PlainSerializer(_utc_text, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class StrictInput(Schema):

@@ -311,7 +311,8 @@ class TriageCorrection(models.Model):
     corrected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the service: the start of the day for anonymous cases.
+    created_at = models.DateTimeField()
 
     tenant_area_path = "aspiration__area"
 

@@ -199,18 +199,21 @@ def _case_time(aspiration: Aspiration, moment: datetime | None = None) -> dateti
 # Intake
 
 
+def field_error(field: str, message: str, *, code: str) -> ValidationError:
+    """A refusal of one field that keeps its machine-readable ``code`` (a plain dict
+    of messages would lose it), for forms and the API's error shape alike."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _clean_text(text: str) -> str:
     cleaned = (text or "").strip()
     if not cleaned:
-        raise ValidationError(
-            {"text": _("Tell us what happened or what you ask.")}, code="text_required"
-        )
+        raise field_error("text", _("Tell us what happened or what you ask."), code="text_required")
     if len(cleaned) > TEXT_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "text": _("Keep it to %(max)d characters (you wrote %(count)d).")
-                % {"max": TEXT_MAX_LENGTH, "count": len(cleaned)}
-            },
+        raise field_error(
+            "text",
+            _("Keep it to %(max)d characters (you wrote %(count)d).")
+            % {"max": TEXT_MAX_LENGTH, "count": len(cleaned)},
             code="text_too_long",
         )
     return cleaned
@@ -261,7 +264,7 @@ def _clean_contact(
     if notify_by not in NotifyChannel.values:
         errors["notify_by"] = _("Choose how to be notified.")
     if errors:
-        raise ValidationError(errors, code="contact")
+        raise ValidationError({f: ValidationError(m, code="contact") for f, m in errors.items()})
     return name or None, normalised_phone, email or None, notify_by
 
 
@@ -269,24 +272,23 @@ def _clean_place(
     area: Area | None, latitude: float | None, longitude: float | None
 ) -> tuple[Area, float | None, float | None]:
     if area is None:
-        raise ValidationError({"area": _("Choose the kelurahan or desa.")}, code="area_required")
+        raise field_error("area", _("Choose the kelurahan or desa."), code="area_required")
     if area.level < AreaLevel.VILLAGE:
-        raise ValidationError(
-            {"area": _("Choose at least the kelurahan or desa, down to RW/RT if you know it.")},
+        raise field_error(
+            "area",
+            _("Choose at least the kelurahan or desa, down to RW/RT if you know it."),
             code="area_too_coarse",
         )
     if (latitude is None) != (longitude is None):
-        raise ValidationError(
-            {"latitude": _("Give both latitude and longitude, or neither.")}, code="coordinates"
+        raise field_error(
+            "latitude", _("Give both latitude and longitude, or neither."), code="coordinates"
         )
     if (
         latitude is not None
         and longitude is not None
         and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)
     ):
-        raise ValidationError(
-            {"latitude": _("These coordinates are not on Earth.")}, code="coordinates"
-        )
+        raise field_error("latitude", _("These coordinates are not on Earth."), code="coordinates")
     return area, latitude, longitude
 
 
@@ -323,23 +325,21 @@ def aspiration_submit(
     """
     cleaned_text = _clean_text(text)
     if privacy not in Privacy.values:
-        raise ValidationError({"privacy": _("Choose a privacy mode.")}, code="privacy")
+        raise field_error("privacy", _("Choose a privacy mode."), code="privacy")
     if source not in Source.values:
-        raise ValidationError({"source": _("Unknown channel.")}, code="source")
+        raise field_error("source", _("Unknown channel."), code="source")
     if dialogue is not None:
         if actor is None or not visible_to(Dialogue.objects.filter(pk=dialogue.pk), actor).exists():
-            raise ValidationError(
-                {"dialogue": _("You cannot record aspirations for this dialogue.")},
+            raise field_error(
+                "dialogue",
+                _("You cannot record aspirations for this dialogue."),
                 code="dialogue_scope",
             )
         area = area or dialogue.area
     elif spot_answer.strip():
-        raise ValidationError(
-            {
-                "spot_answer": _(
-                    "An answer on the spot belongs to an aspiration raised at a dialogue."
-                )
-            },
+        raise field_error(
+            "spot_answer",
+            _("An answer on the spot belongs to an aspiration raised at a dialogue."),
             code="spot_answer_without_dialogue",
         )
     place, latitude, longitude = _clean_place(area, latitude, longitude)
@@ -353,13 +353,13 @@ def aspiration_submit(
         notify_by=notify_by,
     )
     if category is not None and category not in Category.values:
-        raise ValidationError({"category": _("Unknown category.")}, code="category")
+        raise field_error("category", _("Unknown category."), code="category")
     if urgency is not None and urgency not in Urgency.values:
-        raise ValidationError({"urgency": _("Unknown urgency.")}, code="urgency")
+        raise field_error("urgency", _("Unknown urgency."), code="urgency")
     uploads = list(photos)
     if len(uploads) > MAX_PHOTOS:
-        raise ValidationError(
-            {"photos": _("Send at most %(max)d photos.") % {"max": MAX_PHOTOS}}, code="photos"
+        raise field_error(
+            "photos", _("Send at most %(max)d photos.") % {"max": MAX_PHOTOS}, code="photos"
         )
     cleaned_photos = [photo_checked(upload) for upload in uploads]
 
@@ -381,12 +381,9 @@ def aspiration_submit(
     )
     territorial = territorial_unit(covering)
     if decision is None or territorial is None:
-        raise ValidationError(
-            {
-                "area": _(
-                    "No police unit covers this area in Kamtibmas yet. Call 110 if it is urgent."
-                )
-            },
+        raise field_error(
+            "area",
+            _("No police unit covers this area in Kamtibmas yet. Call 110 if it is urgent."),
             code="area_not_covered",
         )
     aspiration = Aspiration(
@@ -500,12 +497,21 @@ def _save_with_fresh_codes(aspiration: Aspiration) -> str:
     raise RuntimeError("Could not draw a unique case number.")
 
 
-def aspiration_photo_add(*, aspiration: Aspiration, upload: IO[bytes]) -> AspirationPhoto:
-    if aspiration.photos.count() >= MAX_PHOTOS:
-        raise ValidationError(
-            _("Send at most %(max)d photos.") % {"max": MAX_PHOTOS}, code="photos"
-        )
-    return _photo_store(aspiration, photo_checked(upload))
+def aspiration_photo_add(
+    *, actor: User, aspiration: Aspiration, upload: IO[bytes]
+) -> AspirationPhoto:
+    """A handler adds a photo to a case (same checks and cleaning as at intake);
+    the count is checked under the case's lock, so concurrent uploads cannot pass
+    ``MAX_PHOTOS``."""
+    _require_handler(actor, aspiration)
+    photo = photo_checked(upload)
+    with transaction.atomic():
+        case = _locked(aspiration)
+        if case.photos.count() >= MAX_PHOTOS:
+            raise field_error(
+                "photos", _("Send at most %(max)d photos.") % {"max": MAX_PHOTOS}, code="photos"
+            )
+        return _photo_store(case, photo)
 
 
 def _photo_store(aspiration: Aspiration, photo: NormalisedPhoto) -> AspirationPhoto:
@@ -717,8 +723,9 @@ def aspiration_act(
     act = Action(action)
     text = (text or "").strip()
     if len(text) > TEXT_MAX_LENGTH:
-        raise ValidationError(
-            {"text": _("Keep it to %(max)d characters.") % {"max": TEXT_MAX_LENGTH}},
+        raise field_error(
+            "text",
+            _("Keep it to %(max)d characters.") % {"max": TEXT_MAX_LENGTH},
             code="text_too_long",
         )
     with transaction.atomic():
@@ -733,8 +740,8 @@ def aspiration_act(
                 code="invalid_transition",
             ) from None
         if act in (Action.RESOLVE, Action.REJECT, Action.CLOSE_UNRESOLVED) and not text:
-            raise ValidationError(
-                {"text": _("Tell the reporter what was done and why.")}, code="text_required"
+            raise field_error(
+                "text", _("Tell the reporter what was done and why."), code="text_required"
             )
         now = timezone.now()
         fields = ["status", "updated_at"]
@@ -742,8 +749,8 @@ def aspiration_act(
             _check_referral_target(actor, case, unit)
             assert unit is not None
             if unit.pk == case.assigned_unit_id:
-                raise ValidationError(
-                    {"unit": _("The case is already with this unit.")}, code="same_unit"
+                raise field_error(
+                    "unit", _("The case is already with this unit."), code="same_unit"
                 )
             case.assigned_unit = unit
             case.assignee = None
@@ -806,7 +813,7 @@ def aspiration_act(
 
 def _check_referral_target(actor: User, case: Aspiration, unit: Unit | None) -> None:
     if unit is None:
-        raise ValidationError({"unit": _("Choose the unit or agency to refer to.")}, code="unit")
+        raise field_error("unit", _("Choose the unit or agency to refer to."), code="unit")
     covers_area = unit.pk in {u.id for u in covering_units(case.area)}
     # Partner offices and agencies serve the areas they cover; police units also
     # take cases from units that can see them (a Polsek refers to its Polres' Satreskrim).
@@ -814,30 +821,25 @@ def _check_referral_target(actor: User, case: Aspiration, unit: Unit | None) -> 
         unit.is_police and visible_to(Unit.objects.filter(pk=unit.pk), actor).exists()
     )
     if not allowed:
-        raise ValidationError(
-            {"unit": _("This unit or agency does not serve the case's area.")}, code="unit_scope"
+        raise field_error(
+            "unit", _("This unit or agency does not serve the case's area."), code="unit_scope"
         )
 
 
 def _check_original(actor: User, case: Aspiration, original: Aspiration | None) -> Aspiration:
     if original is None:
-        raise ValidationError(
-            {"duplicate_of": _("Choose the case this one repeats.")}, code="duplicate_of"
+        raise field_error(
+            "duplicate_of", _("Choose the case this one repeats."), code="duplicate_of"
         )
     if original.pk == case.pk:
-        raise ValidationError(
-            {"duplicate_of": _("A case cannot repeat itself.")}, code="duplicate_self"
-        )
+        raise field_error("duplicate_of", _("A case cannot repeat itself."), code="duplicate_self")
     visible = visible_to(Aspiration.objects.filter(pk=original.pk), actor).first()
     if visible is None:
-        raise ValidationError({"duplicate_of": _("Case not found.")}, code="duplicate_of")
+        raise field_error("duplicate_of", _("Case not found."), code="duplicate_of")
     if visible.status in (Status.DUPLICATE, Status.REJECTED):
-        raise ValidationError(
-            {
-                "duplicate_of": _(
-                    "Merge into the original case, not into a duplicate or a rejected one."
-                )
-            },
+        raise field_error(
+            "duplicate_of",
+            _("Merge into the original case, not into a duplicate or a rejected one."),
             code="duplicate_chain",
         )
     return visible
@@ -882,8 +884,9 @@ def aspiration_assign(*, actor: User, aspiration: Aspiration, assignee: User | N
                 )
             )
             if assignee.unit_id not in unit_ids or not assignee.is_active:
-                raise ValidationError(
-                    {"assignee": _("Choose an officer of the unit handling the case.")},
+                raise field_error(
+                    "assignee",
+                    _("Choose an officer of the unit handling the case."),
                     code="assignee_unit",
                 )
         case.assignee = assignee
@@ -913,12 +916,13 @@ def aspiration_triage_confirm(
     referred case goes to the unit the rules name for the new category."""
     _require_handler(actor, aspiration)
     if category not in Category.values:
-        raise ValidationError({"category": _("Unknown category.")}, code="category")
+        raise field_error("category", _("Unknown category."), code="category")
     if urgency not in Urgency.values:
-        raise ValidationError({"urgency": _("Unknown urgency.")}, code="urgency")
+        raise field_error("urgency", _("Unknown urgency."), code="urgency")
     with transaction.atomic():
         case = _locked(aspiration)
         TriageCorrection.objects.create(
+            created_at=_case_time(case),
             aspiration=case,
             text=case.text,
             suggested_category=case.suggested_category,
@@ -1047,7 +1051,7 @@ def survey_answer(
     if len(comment or "") > 1000:
         errors["comment"] = _("Keep it to %(max)d characters.") % {"max": 1000}
     if errors:
-        raise ValidationError(errors, code="survey")
+        raise ValidationError({f: ValidationError(m, code="survey") for f, m in errors.items()})
     with transaction.atomic():
         case = _locked(aspiration)
         survey = (

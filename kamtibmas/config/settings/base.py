@@ -264,6 +264,19 @@ KAMTIBMAS_SITE_DOMAIN = os.environ.get("KAMTIBMAS_SITE_DOMAIN", "")
 # ``KAMTIBMAS_NOTIFICATION_MAX_ATTEMPTS``: delivery attempts before a message is dead.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EMAIL_TIMEOUT = 30
+# Email: SMTP when KAMTIBMAS_SMTP_HOST is set, else one file per message in
+# <data dir>/outbox/email (development and the demo: nothing leaves the machine).
+if os.environ.get("KAMTIBMAS_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["KAMTIBMAS_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("KAMTIBMAS_SMTP_PORT", 587))
+    EMAIL_HOST_USER = os.environ.get("KAMTIBMAS_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("KAMTIBMAS_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("KAMTIBMAS_SMTP_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "outbox" / "email"
+DEFAULT_FROM_EMAIL = os.environ.get("KAMTIBMAS_EMAIL_FROM", "Kamtibmas <noreply@localhost>")
 
 
 def notification_gateway(url_variable: str) -> dict[str, Any]:
@@ -300,6 +313,7 @@ KAMTIBMAS_PERIODIC_JOBS: list[tuple[str, int, str]] = [
     # Sweeps catch up on everything due, so a missed slot loses nothing.
     ("aspirations.sla_sweep", 300, "kamtibmas.aspirations.services.aspirations_sla_sweep"),
     ("aspirations.surveys", 900, "kamtibmas.aspirations.services.surveys_send_due"),
+    ("core.idempotency_purge", 86400, "kamtibmas.core.idempotency.idempotency_purge"),
 ]
 # django-tasks-db logs each poll of its loop at INFO; `kamtibmas worker -v 2` shows them.
 LOGGING["loggers"]["django_tasks_db"] = {"level": "WARNING"}  # type: ignore[index]

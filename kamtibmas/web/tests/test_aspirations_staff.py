@@ -109,7 +109,7 @@ def test_residents_get_403_and_visitors_the_login_page_on_every_staff_route(
 def test_an_officer_of_another_unit_gets_404_on_every_url_of_the_case(client, c2, case, media_root):
     from kamtibmas.aspirations.services import aspiration_photo_add
 
-    photo = aspiration_photo_add(aspiration=case, upload=jpeg())
+    photo = aspiration_photo_add(actor=c2.commander_selatan, aspiration=case, upload=jpeg())
     sign_in(client, c2.commander_timur)
     one = f"/staff/aspirations/{case.pk}/"
     for method, url, data in [
@@ -517,10 +517,12 @@ def test_an_anonymous_case_says_no_identity_is_stored(kapolsek, c2, submit):
 
 
 @pytest.mark.django_db
-def test_photos_are_served_to_staff_who_see_the_case_and_never_cached(kapolsek, case, media_root):
+def test_photos_are_served_to_staff_who_see_the_case_and_never_cached(
+    kapolsek, c2, case, media_root
+):
     from kamtibmas.aspirations.services import aspiration_photo_add
 
-    photo = aspiration_photo_add(aspiration=case, upload=jpeg())
+    photo = aspiration_photo_add(actor=c2.commander_selatan, aspiration=case, upload=jpeg())
     page = parse(kapolsek.get(f"/staff/aspirations/{case.pk}/"))
     assert page.one("img").attrs["src"] == f"/staff/aspirations/{case.pk}/photos/{photo.pk}"
     response = kapolsek.get(f"/staff/aspirations/{case.pk}/photos/{photo.pk}")
