@@ -175,6 +175,15 @@ def case_deadlines(
     )
 
 
+def _clock_start(case: Aspiration) -> datetime:
+    """When the resolution clock of ``case`` started: its last reopening, if any."""
+    if case.reopened_count:
+        last = case.updates.filter(to_status=Status.REOPENED).order_by("-created_at", "-id").first()
+        if last is not None:
+            return last.created_at
+    return case.received_at
+
+
 def _date(value: str) -> Any:
     return datetime.strptime(value, "%Y-%m-%d").date()
 
@@ -814,7 +823,10 @@ def aspiration_act(
 def _check_referral_target(actor: User, case: Aspiration, unit: Unit | None) -> None:
     if unit is None:
         raise field_error("unit", _("Choose the unit or agency to refer to."), code="unit")
-    covers_area = unit.pk in {u.id for u in covering_units(case.area)}
+    chain = [*case.area.ancestor_ids(), case.area.pk]
+    # Functional units (Satresnarkoba, …) cover the whole city: a community officer
+    # hands a drug tip to them although they are not above him.
+    covers_area = Unit.coverage.through.objects.filter(unit=unit, area_id__in=chain).exists()
     # Partner offices and agencies serve the areas they cover; police units also
     # take cases from units that can see them (a Polsek refers to its Polres' Satreskrim).
     allowed = covers_area or (
@@ -945,7 +957,7 @@ def aspiration_triage_confirm(
                 case.assigned_unit_id = decision.unit_id
                 fields.append("assigned_unit")
         if urgency != was[1]:
-            case.resolve_by = case_deadlines(case, start=case.received_at).resolve_by
+            case.resolve_by = case_deadlines(case, start=_clock_start(case)).resolve_by
             fields.append("resolve_by")
         case.updated_at = _case_time(case)
         case.save(update_fields=fields)
@@ -1087,7 +1099,10 @@ def survey_answer(
             }
             + (f"\n{survey.comment}" if survey.comment else ""),
         )
-        if not fixed:
+        if fixed:
+            case.updated_at = _case_time(case)
+            case.save(update_fields=["updated_at"])
+        else:
             _reopen_not_fixed(case)
     return survey
 

@@ -14,6 +14,7 @@ DEMO_STEPS = [
     "kamtibmas.areas.demo.demo_load",
     "kamtibmas.accounts.demo.demo_load",
     "kamtibmas.engagements.demo.demo_load",
+    "kamtibmas.aspirations.demo.demo_load",
 ]
 
 

@@ -186,3 +186,31 @@ def test_the_worker_scheduler_runs_the_sweeps(c2, submit, settings):
     assert sweep is aspirations_sla_sweep and surveys is surveys_send_due
     submit()
     assert sweep() == 0 and surveys() == 0  # callable without arguments, nothing due yet
+
+
+def test_a_community_officer_hands_a_drug_tip_to_the_polres_unit(c2, submit):
+    from kamtibmas.areas.models import UnitKind
+    from kamtibmas.areas.services import unit_create
+
+    narkoba = unit_create(
+        name="Satresnarkoba", kind=UnitKind.SATUAN, parent=c2.polres, coverage=[c2.kota]
+    )
+    case = submit("Mohon patroli malam ditambah, banyak orang asing nongkrong.").aspiration
+    referred = aspiration_act(
+        actor=c2.officer_selatan, aspiration=case, action=Action.REFER, unit=narkoba
+    )
+    assert referred.assigned_unit == narkoba
+
+
+def test_a_new_urgency_after_reopening_counts_from_the_reopening(c2, submit):
+    case = resolve(submit().aspiration, c2.commander_selatan)
+    make_due(case)
+    survey_answer(aspiration=case, fixed=False, satisfaction=1, safety=1)
+    case = aspiration_triage_confirm(
+        actor=c2.commander_selatan,
+        aspiration=Aspiration.objects.get(pk=case.pk),
+        category="keamanan",
+        urgency="tinggi",
+    )
+    assert case.resolve_by is not None
+    assert case.resolve_by > timezone.now() + timedelta(days=7)

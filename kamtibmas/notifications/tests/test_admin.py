@@ -75,7 +75,7 @@ def test_retry_now_sends_a_dead_message_again(client, bekasi, dead_message, gate
     outbox_deliver(message_id=dead_message.pk)
 
     assert response.status_code == 200
-    assert "1 message will be sent again shortly." in response.content.decode()
+    assert "1 pesan akan segera dikirim ulang." in response.content.decode()  # Indonesian first
     dead_message.refresh_from_db()
     assert dead_message.status == OutboxStatus.SENT and len(gateway.requests) == 3
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from kamtibmas.accounts.demo import DEMO_USERS
 from kamtibmas.areas.models import Area, AreaLevel
 from kamtibmas.core.demo import demo_steps
+from kamtibmas.notifications.worker import start_worker_thread
 
 # Below this many desa/kelurahan the registry is (re)loaded; the full one has 83,441.
 REGISTRY_LOADED_VILLAGES = 80_000
@@ -39,7 +40,10 @@ class Command(BaseCommand):
                 step()
             self.stdout.write(_("Demo data ready: %(step)s") % {"step": name.split(".")[1]})
         self._print_accounts(addrport)
+        self._print_demo_case(addrport)
         if not no_serve:
+            # §9 shape 1: one machine, SQLite, the background worker inside this process.
+            start_worker_thread()
             call_command("runserver", addrport, use_reloader=False, use_threading=True)
 
     def _print_accounts(self, addrport: str) -> None:
@@ -56,4 +60,17 @@ class Command(BaseCommand):
         )
         for username, role, unit, *_rest in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role.label}" + (f" — {unit}" if unit else ""))
+        self.stdout.write("")
+
+    def _print_demo_case(self, addrport: str) -> None:
+        """Receipt codes are stored hashed; the demo gives one case a fixed code."""
+        from kamtibmas.aspirations.demo import DEMO_RECEIPT_CODE
+        from kamtibmas.aspirations.selectors import aspiration_by_receipt
+
+        if aspiration_by_receipt(DEMO_RECEIPT_CODE) is None:
+            return
+        self.stdout.write(
+            _("Follow a demo case as its reporter: http://%(addr)s/track/%(code)s")
+            % {"addr": addrport, "code": DEMO_RECEIPT_CODE}
+        )
         self.stdout.write("")
