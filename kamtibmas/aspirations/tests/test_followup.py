@@ -214,3 +214,19 @@ def test_a_new_urgency_after_reopening_counts_from_the_reopening(c2, submit):
     )
     assert case.resolve_by is not None
     assert case.resolve_by > timezone.now() + timedelta(days=7)
+
+
+def test_the_sweep_command_escalates_and_is_idempotent(c2, submit):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    case = submit().aspiration
+    Aspiration.objects.filter(pk=case.pk).update(verify_by=timezone.now() - timedelta(hours=1))
+    out = StringIO()
+    call_command("aspirations_sweep", stdout=out)
+    call_command("aspirations_sweep", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "escalated=1 questionnaires=0",
+        "escalated=0 questionnaires=0",
+    ]
