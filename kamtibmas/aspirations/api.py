@@ -53,7 +53,7 @@ from kamtibmas.aspirations.tracking import TrackingThrottled, aspiration_track
 from kamtibmas.core.scope import visible_to
 from kamtibmas.core.throttle import Limit, throttle_allow
 from kamtibmas.engagements.models import Dialogue
-from kamtibmas.triage.rules import triage
+from kamtibmas.triage.classifier import triage
 from kamtibmas.triage.taxonomy import Category, Urgency
 
 router = Router(tags=["aspirations"])

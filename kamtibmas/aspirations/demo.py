@@ -1285,11 +1285,9 @@ class _Builder:
             "pengurus RW 024 dan ibu-ibu PKK.",
             public=True,
         )
-        # Drugs: triage read "obat-obatan" as a security matter; the officer corrects
-        # it, and the Kapolres hands it to Satresnarkoba on the spot, kept confidential.
-        # A referral rather than a re-route, so the hand-over is in the history; by the
-        # Kapolres, because a Polsek officer cannot refer to a Polres unit (see
-        # services._check_referral_target).
+        # Drugs: the officer confirms (or corrects) triage, and the Kapolres hands it
+        # to Satresnarkoba on the spot, kept confidential. A referral rather than a
+        # re-route, so the hand-over is in the history.
         narkoba = cases["narkoba"]
         self.triage(narkoba, _wib(11, 52), bhabin, C.NARKOBA, U.TINGGI, reroute=False)
         self.act(narkoba, _wib(11, 53), bhabin, Action.VERIFY, is_public=False)

@@ -318,11 +318,17 @@ class TriageIn(StrictInput):
     check_text = field_validator("text")(_not_blank)
 
 
+class TriageExplanationOut(Schema):
+    category: list[str] = Field(description="The words that decided the category.")
+    urgency: list[str] = Field(description="The words that decided the urgency.")
+
+
 class TriageOut(Schema):
     category: Category
     urgency: Urgency
     responsible: str
     confidence: float = Field(ge=0, le=1)
+    explanation: TriageExplanationOut
 
 
 class PublicAreaOut(Schema):

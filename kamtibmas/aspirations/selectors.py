@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from kamtibmas.accounts.models import Role
 from kamtibmas.areas.models import Area, AreaLevel, Unit
-from kamtibmas.aspirations import receipt, textsearch
+from kamtibmas.aspirations import receipt
 from kamtibmas.aspirations.lifecycle import OPEN_STATES
 from kamtibmas.aspirations.models import (
     Aspiration,
@@ -25,10 +25,12 @@ from kamtibmas.aspirations.models import (
     Privacy,
     ResponseTemplate,
     Status,
+    TriageCorrection,
 )
 from kamtibmas.core.scope import get_visible_or_404, visible_to
 from kamtibmas.privacy.models import AuditAction
 from kamtibmas.privacy.services import audit_record
+from kamtibmas.triage import textsearch
 
 DUPLICATE_WINDOW_DAYS = 90
 # Two decimals of a degree: about 1.1 km, a neighbourhood rather than a house.
@@ -241,7 +243,7 @@ def duplicate_candidates(
         cases = cases.exclude(pk=exclude_pk)
     cases = cases.filter(privacy=Privacy.PUBLIC) if user is None else visible_to(cases, user)
     rows = list(cases.values_list("pk", "search_terms")[:500])
-    ranked = textsearch.rank_similar(text, [(pk, terms) for pk, terms in rows], limit=limit)
+    ranked = textsearch.DuplicateIndex(rows).rank(text, limit=limit)
     by_pk = Aspiration.objects.select_related("area").in_bulk([pk for pk, _score in ranked])
     return [(by_pk[pk], score) for pk, score in ranked if pk in by_pk]
 
@@ -257,3 +259,12 @@ def response_templates_for(*, user: Any, status: str = "") -> list[ResponseTempl
     if status:
         templates = templates.filter(models.Q(status="") | models.Q(status=status))
     return list(templates)
+
+
+def triage_corrections_for_training() -> list[tuple[int, str, str, str]]:
+    """Officers' confirmations and corrections of triage, as (id, text, category,
+    urgency), oldest first: training data for ``kamtibmas train_triage``. Not
+    scoped: it is read by an administrator's command, and holds case texts only."""
+    return list(
+        TriageCorrection.objects.order_by("id").values_list("id", "text", "category", "urgency")
+    )

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_noop
 
 from kamtibmas.accounts.models import Role, User
 from kamtibmas.areas.models import Area, AreaLevel, Unit, UnitKind
-from kamtibmas.aspirations import receipt, sla, textsearch
+from kamtibmas.aspirations import receipt, sla
 from kamtibmas.aspirations.lifecycle import (
     FINAL_STATES,
     Action,
@@ -62,7 +62,8 @@ from kamtibmas.engagements.models import Dialogue
 from kamtibmas.engagements.photos import NormalisedPhoto, photo_checked
 from kamtibmas.notifications.services import notification_enqueue
 from kamtibmas.privacy.identifiers import normalise_phone
-from kamtibmas.triage.rules import triage
+from kamtibmas.triage import textsearch
+from kamtibmas.triage.classifier import triage
 from kamtibmas.triage.taxonomy import Category, Urgency
 
 logger = logging.getLogger(__name__)
@@ -757,7 +758,9 @@ def aspiration_act(
         if act == Action.REFER:
             _check_referral_target(actor, case, unit)
             assert unit is not None
-            if unit.pk == case.assigned_unit_id:
+            # Routing may have put the case with a partner at intake; referring it
+            # formally starts the partner's clock. Referring it again does not.
+            if unit.pk == case.assigned_unit_id and before == Status.REFERRED:
                 raise field_error(
                     "unit", _("The case is already with this unit."), code="same_unit"
                 )

@@ -59,6 +59,7 @@ from kamtibmas.aspirations.services import (
 )
 from kamtibmas.core.scope import get_visible_or_404, visible_to
 from kamtibmas.engagements.models import Dialogue, DialogueStatus
+from kamtibmas.triage.classifier import triage
 from kamtibmas.web.aspirations_public import place_resolve, service_errors, unindexed
 from kamtibmas.web.decorators import staff_required
 from kamtibmas.web.dialogues import place_label
@@ -334,6 +335,8 @@ def _case_page(
         "is_open": Status(case.status) in OPEN_STATES,
         "is_overdue": Aspiration.objects.filter(pk=case.pk).filter(overdue_q(now)).exists(),
         "action_forms": [(action, form) for action, form in action_forms.items()],
+        # The words that drive the model's suggestion, shown beside it (issue 5).
+        "triage_words": triage(case.text).explanation,
         "triage_form": failed.get("triage")
         or TriageForm(initial={"category": case.category, "urgency": case.urgency}),
         "note_form": failed.get("note") or NoteForm(),

@@ -31,10 +31,16 @@ LAMP = "Lampu jalan di gang RT 001 mati sudah seminggu, gelap sekali."
 def cases(c2, submit):
     """Three cases in Kayuringin Jaya: a patrol request (the post), a theft
     (Satreskrim) and a dark street (the kelurahan), oldest first."""
-    patrol = submit(PATROL).aspiration
-    theft = submit(THEFT, privacy=Privacy.CONFIDENTIAL).aspiration
+    # Urgency given, as an officer would: these tests are about the inbox, not triage.
+    patrol = submit(PATROL, urgency="sedang").aspiration
+    theft = submit(THEFT, privacy=Privacy.CONFIDENTIAL, urgency="sedang").aspiration
     lamp = submit(
-        LAMP, reporter_phone="", notify_by="", privacy=Privacy.ANONYMOUS, reporter_name=""
+        LAMP,
+        reporter_phone="",
+        notify_by="",
+        privacy=Privacy.ANONYMOUS,
+        reporter_name="",
+        urgency="sedang",
     ).aspiration
     # Distinct reception times, newest last (the anonymous one is kept to its day).
     now = timezone.now()

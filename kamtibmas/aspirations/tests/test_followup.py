@@ -51,7 +51,9 @@ def test_the_questionnaire_comes_28_days_after_resolution(c2, submit):
 
 
 def test_not_fixed_reopens_and_tells_the_handler(c2, submit):
-    case = resolve(submit().aspiration, c2.commander_selatan)
+    theft = "Motor saya dicuri di parkiran warung semalam."
+    case = resolve(submit(theft, category="pencurian").aspiration, c2.commander_selatan)
+    assert case.assigned_unit == c2.satreskrim  # whose handler has an email address
     make_due(case)
     before = OutboxMessage.objects.count()
     survey_answer(aspiration=case, fixed=False, satisfaction=2, safety=2, comment="Masih gelap")

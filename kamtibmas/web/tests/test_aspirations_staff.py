@@ -623,3 +623,10 @@ def test_the_staff_home_counts_open_and_overdue_cases(kapolsek, c2, submit):
     assert page.one("strong", id="open-cases").text == "2"
     assert page.one("strong", id="overdue-cases").text == "1"
     assert page.one("a", href="/staff/aspirations/?overdue=on")
+
+
+@pytest.mark.django_db
+def test_the_case_page_shows_the_words_behind_the_triage_suggestion(kapolsek, c2, submit):
+    case = submit("Motor saya dicuri maling di parkiran pasar semalam").aspiration
+    page = kapolsek.get(f"/staff/aspirations/{case.pk}/").content.decode()
+    assert 'class="triage-words"' in page and "<mark>" in page
