@@ -446,7 +446,8 @@ def add_photo(
 @triage_router.post(
     "",
     description="No token needed; rate-limited per client and overall (429). Uses the §5 "
-    "codes. Nothing is stored.",
+    "codes. Nothing is stored. `unit` is present only when an area was given.",
+    exclude_none=True,
     **_operation(
         "TriageSuggest",
         "Suggest category, urgency and responsible body for a complaint's text",
@@ -459,7 +460,15 @@ def suggest_triage(request: HttpRequest, payload: TriageIn) -> dict[str, Any]:
         scope="triage", request=request, per_client=TRIAGE_PER_CLIENT, overall=TRIAGE_OVERALL
     ):
         raise _throttled()
-    return triage(payload.text).as_dict()
+    answer: dict[str, Any] = triage(payload.text).as_dict()
+    if payload.area:
+        area = area_by_text(payload.area)
+        decision = services.aspiration_route_for(
+            area=area, category=answer["category"], responsible=answer["responsible"]
+        )
+        unit = Unit.objects.filter(pk=decision.unit_id).first() if decision else None
+        answer["unit"] = {"id": unit.pk, "name": unit.name} if unit else None
+    return answer
 
 
 # Public: tracking by receipt code -----------------------------------------------------

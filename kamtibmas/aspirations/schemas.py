@@ -314,6 +314,12 @@ class IdentityOut(Schema):
 
 class TriageIn(StrictInput):
     text: str = Field(max_length=TEXT_MAX_LENGTH)
+    area: str | None = Field(
+        None,
+        max_length=24,
+        description="Optional area code (kelurahan or below): the answer then also names "
+        "the unit the routing rules would give the case.",
+    )
 
     check_text = field_validator("text")(_not_blank)
 
@@ -323,12 +329,20 @@ class TriageExplanationOut(Schema):
     urgency: list[str] = Field(description="The words that decided the urgency.")
 
 
+class TriageUnitOut(Schema):
+    id: int
+    name: str
+
+
 class TriageOut(Schema):
     category: Category
     urgency: Urgency
     responsible: str
     confidence: float = Field(ge=0, le=1)
     explanation: TriageExplanationOut
+    unit: TriageUnitOut | None = Field(
+        None, description="With an area: the unit that would handle the case (routing rules)."
+    )
 
 
 class PublicAreaOut(Schema):

@@ -285,3 +285,16 @@ def test_messages_are_rate_limited(c2, tip, monkeypatch):
 
     assert answers == [201, 201, 429]
     assert AspirationUpdate.objects.filter(kind=UpdateKind.MESSAGE).count() == 2
+
+
+def test_triage_with_an_area_names_the_unit_the_routing_rules_give(c2):
+    answer = send(
+        _public(),
+        "POST",
+        TRIAGE,
+        {"text": "Motor saya dicuri di parkiran pasar semalam", "area": c2.kayuringin.code},
+    ).json()
+    assert answer["category"] == "pencurian"
+    assert answer["unit"] == {"id": c2.satreskrim.pk, "name": c2.satreskrim.name}
+    unknown = send(_public(), "POST", TRIAGE, {"text": "Motor dicuri", "area": "99.99"})
+    assert unknown.status_code in (400, 422)
