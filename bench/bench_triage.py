@@ -78,12 +78,16 @@ def main() -> None:
     )
     if scores.missed_emergencies:
         print(f"missed emergencies: {', '.join(scores.missed_emergencies)}")
-    names = list(scores.category_confusion)
-    print("confusion (rows: truth, columns: predicted):")
-    print(" " * 12 + " ".join(f"{n[:5]:>5}" for n in names))
-    for truth in names:
-        row = scores.category_confusion[truth]
-        print(f"{truth:>11} " + " ".join(f"{row[p]:>5}" for p in names))
+    for title, confusion in (
+        ("category", scores.category_confusion),
+        ("urgency", scores.urgency_confusion),
+    ):
+        names = list(confusion)
+        print(f"{title} confusion (rows: truth, columns: predicted):")
+        print(" " * 12 + " ".join(f"{n[:5]:>5}" for n in names))
+        for truth in names:
+            row = confusion[truth]
+            print(f"{truth:>11} " + " ".join(f"{row[p]:>5}" for p in names))
 
     texts = [e.text for e in test] * 4
     words = re.compile(r"\w+")

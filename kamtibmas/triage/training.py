@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +174,7 @@ class Evaluation:
     examples: int
     category_confusion: dict[str, dict[str, int]]
     missed_emergencies: list[str]
+    urgency_confusion: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -202,12 +203,15 @@ class Evaluation:
 def model_evaluate(model: TriageModel, examples: Sequence[Example]) -> Evaluation:
     categories = [c.value for c in Category]
     confusion = {truth: dict.fromkeys(categories, 0) for truth in categories}
+    urgencies = [u.value for u in Urgency]
+    urgency_confusion = {truth: dict.fromkeys(urgencies, 0) for truth in urgencies}
     urgency_right = 0
     true_darurat = predicted_darurat = both_darurat = 0
     missed = []
     for example in examples:
         result = model.classify(example.text, explain=False)
         confusion[example.category][result.category] += 1
+        urgency_confusion[example.urgency][result.urgency] += 1
         urgency_right += result.urgency == example.urgency
         is_darurat, said_darurat = example.urgency == DARURAT, result.urgency == DARURAT
         true_darurat += is_darurat
@@ -237,4 +241,5 @@ def model_evaluate(model: TriageModel, examples: Sequence[Example]) -> Evaluatio
         examples=total,
         category_confusion=confusion,
         missed_emergencies=missed,
+        urgency_confusion=urgency_confusion,
     )
