@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from kamtibmas.accounts.models import Role
+from kamtibmas.areas.geo import box_half_width, haversine_km
 from kamtibmas.areas.models import Area, AreaLevel, Unit
 from kamtibmas.aspirations import receipt
 from kamtibmas.aspirations.lifecycle import OPEN_STATES
@@ -33,6 +34,8 @@ from kamtibmas.privacy.services import audit_record
 from kamtibmas.triage import textsearch
 
 DUPLICATE_WINDOW_DAYS = 90
+# How far into neighbouring kelurahan duplicate candidates are looked for.
+NEIGHBOUR_KM = 1.0
 # Two decimals of a degree: about 1.1 km, a neighbourhood rather than a house.
 COARSE_DECIMALS = 2
 
@@ -228,21 +231,47 @@ def duplicate_candidates(
     exclude_pk: int | None = None,
     user: Any = None,
     limit: int = 5,
+    latitude: float | None = None,
+    longitude: float | None = None,
 ) -> list[tuple[Aspiration, float]]:
-    """Recent cases in the same kelurahan whose text is similar to ``text``, most
-    similar first. With ``user`` the candidates are those the user may see;
-    without, only cases that are public (what a resident may be shown while
-    typing)."""
+    """Recent cases near ``area`` whose text is similar to ``text``, most similar
+    first: those of the same kelurahan and, when the new case has coordinates,
+    those of neighbouring kelurahan of the same kecamatan within
+    ``NEIGHBOUR_KM`` of it (a problem at a kelurahan's edge is reported on both
+    sides). With ``user`` the candidates are those the user may see; without, only
+    cases that are public (what a resident may be shown while typing)."""
     village = area if area.level <= AreaLevel.VILLAGE else (area.village or area)
     since = timezone.now() - timedelta(days=DUPLICATE_WINDOW_DAYS)
-    cases = Aspiration.objects.filter(
-        models.Q(area=village) | models.Q(area__village=village),
-        received_at__gte=since,
-    ).exclude(status__in=[Status.DUPLICATE, Status.REJECTED])
+    nearby = models.Q(area=village) | models.Q(area__village=village)
+    if latitude is not None and longitude is not None and village.district_id is not None:
+        half_height = NEIGHBOUR_KM / 111.0
+        half_width = box_half_width(latitude, half_height)
+        nearby |= models.Q(
+            area__district_id=village.district_id,
+            latitude__range=(latitude - half_height, latitude + half_height),
+            longitude__range=(longitude - half_width, longitude + half_width),
+        )
+    cases = Aspiration.objects.filter(nearby, received_at__gte=since).exclude(
+        status__in=[Status.DUPLICATE, Status.REJECTED]
+    )
     if exclude_pk is not None:
         cases = cases.exclude(pk=exclude_pk)
     cases = cases.filter(privacy=Privacy.PUBLIC) if user is None else visible_to(cases, user)
-    rows = list(cases.values_list("pk", "search_terms")[:500])
+    rows = []
+    for pk, terms, area_id, area_village, lat, lon in cases.values_list(
+        "pk", "search_terms", "area_id", "area__village_id", "latitude", "longitude"
+    )[:1000]:
+        same_village = village.pk in (area_id, area_village)
+        # The box above is a square; keep the neighbours inside the circle.
+        near = (
+            latitude is not None
+            and longitude is not None
+            and lat is not None
+            and lon is not None
+            and haversine_km(latitude, longitude, lat, lon) <= NEIGHBOUR_KM
+        )
+        if same_village or near:
+            rows.append((pk, terms))
     ranked = textsearch.DuplicateIndex(rows).rank(text, limit=limit)
     by_pk = Aspiration.objects.select_related("area").in_bulk([pk for pk, _score in ranked])
     return [(by_pk[pk], score) for pk, score in ranked if pk in by_pk]

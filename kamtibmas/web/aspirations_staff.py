@@ -309,7 +309,12 @@ def _case_page(
     candidates = [
         found
         for found, _score in duplicate_candidates(
-            text=case.text, area=case.area, exclude_pk=case.pk, user=user
+            text=case.text,
+            area=case.area,
+            exclude_pk=case.pk,
+            user=user,
+            latitude=case.latitude,
+            longitude=case.longitude,
         )
     ]
     action_forms = _action_forms(request, case, candidates)
@@ -403,7 +408,12 @@ def act_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     candidates = [
         found
         for found, _score in duplicate_candidates(
-            text=case.text, area=case.area, exclude_pk=case.pk, user=user
+            text=case.text,
+            area=case.area,
+            exclude_pk=case.pk,
+            user=user,
+            latitude=case.latitude,
+            longitude=case.longitude,
         )
     ]
     form = _action_forms(request, case, candidates, data=request.POST, only=act).get(act)

@@ -38,3 +38,28 @@ def test_the_same_complaint_told_again_is_offered_as_a_duplicate(c2, submit):
         for c, _s in duplicate_candidates(text=first.text, area=c2.rt001, user=c2.commander_polres)
     ]
     assert hidden in for_staff
+
+
+def test_duplicates_are_found_across_a_kelurahan_border_but_not_far_away(c2, submit):
+    from kamtibmas.areas.models import AreaKind, AreaLevel
+    from kamtibmas.areas.services import area_create
+
+    neighbour = area_create(
+        code="32.75.04.1002",
+        name="Marga Jaya",
+        level=AreaLevel.VILLAGE,
+        kind=AreaKind.KELURAHAN,
+        parent=c2.selatan,
+    )
+    text = "Lampu jalan di depan jembatan mati sudah seminggu, gelap banget."
+    # 300 m away, across the border; and 5 km away in the same kecamatan.
+    close = submit(text, area=neighbour, latitude=-6.2480, longitude=106.9890).aspiration
+    far = submit(text, area=neighbour, latitude=-6.2900, longitude=106.9890).aspiration
+    found = [
+        case
+        for case, _score in duplicate_candidates(
+            text=text, area=c2.kayuringin, latitude=-6.2476, longitude=106.9870
+        )
+    ]
+    assert close in found and far not in found
+    assert duplicate_candidates(text=text, area=c2.kayuringin) == []
