@@ -15,17 +15,20 @@ the text holds one of the ``MUST_CATCH`` phrases, which no model may overrule.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kamtibmas.triage.features import KIND_WEIGHTS, Featurised, featurise, model_words
+from kamtibmas.triage.features import KIND_WEIGHTS, Idf, char_grams, model_words, stem_word
+from kamtibmas.triage.lexicon import topic_cues
 from kamtibmas.triage.taxonomy import Category, Urgency
 
-FORMAT = 1
+FORMAT = 2  # 2: features weighted by their rarity (Idf)
 DARURAT = str(Urgency.DARURAT)
 RENDAH = str(Urgency.RENDAH)
 LAINNYA = str(Category.LAINNYA)
@@ -74,14 +77,14 @@ class _Scorer:
         # How much more each feature speaks for a class than for the average class.
         self.lift = self.matrix - self.matrix.mean(axis=1, keepdims=True)
 
-    def probabilities(self, rows: list[int], values: np.ndarray) -> np.ndarray:
+    def probabilities(self, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
         scores = self.intercept + values @ self.matrix[rows]
         exps = np.exp(scores - scores.max())
         return np.asarray(exps / exps.sum())
 
     def reasons(
         self,
-        rows: list[int],
+        rows: np.ndarray,
         values: np.ndarray,
         word_ids: np.ndarray,
         words: list[str],
@@ -101,6 +104,23 @@ class _Scorer:
 
 
 @dataclass(frozen=True)
+class _Known:
+    """What the heads read of a text: ``rows`` of its features in the weight
+    matrices, their ``values``, and for each the index in ``origins`` of the word (or
+    word pair, or cue) it came from; ``words`` are the normalised words."""
+
+    words: list[str]
+    rows: np.ndarray
+    values: np.ndarray
+    origins_of: np.ndarray
+    origins: list[str]
+
+
+class ModelFormatError(ValueError):
+    """A model file written by another version of this code."""
+
+
+@dataclass(frozen=True)
 class Classification:
     category: str
     urgency: str
@@ -112,10 +132,17 @@ class Classification:
 
 class TriageModel:
     def __init__(
-        self, *, category: Head, urgency: Head, darurat_threshold: float, info: dict[str, Any]
+        self,
+        *,
+        category: Head,
+        urgency: Head,
+        idf: Idf,
+        darurat_threshold: float,
+        info: dict[str, Any],
     ) -> None:
         self.category = category
         self.urgency = urgency
+        self.idf = idf
         self.darurat_threshold = darurat_threshold
         self.info = info
         self.features = sorted(set(category.weights) | set(urgency.weights))
@@ -123,14 +150,37 @@ class TriageModel:
         self.words = {name for name in category.weights if name.startswith("w:")}
         self._category = _Scorer(category, self.features)
         self._urgency = _Scorer(urgency, self.features)
+        # Every feature of the rarity table gets an id: the heads' rows first, then the
+        # features no head uses (they still count in a text's length). A word's
+        # features are looked up once per process (``_word_features``), so a text
+        # costs a few array operations per word, not a dictionary lookup per feature.
+        names = [*self.features, *sorted(set(idf.table) - set(self.features))]
+        self._fid = {name: fid for fid, name in enumerate(names)}
+        self._fweight = np.asarray(
+            [KIND_WEIGHTS[name[0]] * idf.of(name) for name in names], dtype=np.float64
+        )
+        self._unknown_sq = {
+            kind: (weight * idf.unknown) ** 2 for kind, weight in KIND_WEIGHTS.items()
+        }
+        self._word_features = lru_cache(maxsize=50_000)(self._word_features_uncached)
+
+    def with_info(self, **info: Any) -> TriageModel:
+        """The same model with more facts about it (e.g. its held-out scores)."""
+        return TriageModel(
+            category=self.category,
+            urgency=self.urgency,
+            idf=self.idf,
+            darurat_threshold=self.darurat_threshold,
+            info={**self.info, **info},
+        )
 
     def classify(self, text: str, *, explain: bool = True) -> Classification:
         """Category and urgency of ``text``; with ``explain`` also the words behind them."""
-        featurised = featurise(text)
-        rule = must_catch(featurised.words)
+        known = self._known(text)
+        rule = must_catch(known.words)
         # Nothing the model knows as a word (empty, emoji, markup, another language):
         # say so rather than guess from character fragments.
-        if not any(name in self.words for name in featurised.origin):
+        if not any(f"w:{stem_word(word)}" in self.words for word in known.words):
             return Classification(
                 category=LAINNYA,
                 urgency=DARURAT if rule else RENDAH,
@@ -139,7 +189,7 @@ class TriageModel:
                 urgency_words=[rule] if rule else [],
                 emergency_rule=rule,
             )
-        rows, values, word_ids, words = self._known(featurised)
+        rows, values, word_ids, words = known.rows, known.values, known.origins_of, known.origins
         category_p = self._category.probabilities(rows, values)
         best = int(np.argmax(category_p))
         category = self._category.classes[best]
@@ -169,27 +219,72 @@ class TriageModel:
             emergency_rule=rule,
         )
 
-    def darurat_probability(self, featurised: Featurised) -> float:
-        rows, values, _ids, _words = self._known(featurised)
-        probabilities = self._urgency.probabilities(rows, values)
+    def darurat_probability(self, text: str) -> float:
+        known = self._known(text)
+        probabilities = self._urgency.probabilities(known.rows, known.values)
         return float(probabilities[self._urgency.classes.index(DARURAT)])
 
-    def _known(self, featurised: Featurised) -> tuple[list[int], np.ndarray, np.ndarray, list[str]]:
-        """Rows of the text's known features, their values, and for each the id of
-        its word in the returned word list."""
-        rows: list[int] = []
-        kinds: list[float] = []
+    def _word_features_uncached(self, word: str) -> tuple[np.ndarray, tuple[str, ...]]:
+        """The ids of a word's features (its stem and character n-grams) that the
+        model knows, and the names of those it does not."""
         ids: list[int] = []
-        word_id: dict[str, int] = {}
-        index = self.index
-        for name, word in featurised.origin.items():
-            row = index.get(name)
-            if row is not None:
-                rows.append(row)
-                kinds.append(KIND_WEIGHTS[name[0]])
-                ids.append(word_id.setdefault(word, len(word_id)))
-        values = np.asarray(kinds, dtype=np.float64) / featurised.norm
-        return rows, values, np.asarray(ids, dtype=np.intp), list(word_id)
+        unknown: list[str] = []
+        for name in (f"w:{stem_word(word)}", *char_grams(word)):
+            fid = self._fid.get(name)
+            if fid is None:
+                unknown.append(name)
+            else:
+                ids.append(fid)
+        return np.asarray(ids, dtype=np.int64), tuple(unknown)
+
+    def _known(self, text: str) -> _Known:
+        """The text's features as ``features.featurise`` makes them, valued as in
+        training (``Featurised.values``), restricted to those the heads use. Each
+        feature counts once, with the first word (or word pair, or cue) it came from,
+        as in ``featurise``."""
+        words = model_words(text)
+        stems = [stem_word(word) for word in words]
+        origins = list(dict.fromkeys(words))
+        origin_index = {origin: index for index, origin in enumerate(origins)}
+        id_parts: list[np.ndarray] = []
+        counts: list[int] = []
+        unknown: set[str] = set()
+        for word in origins:
+            ids, names = self._word_features(word)
+            id_parts.append(ids)
+            counts.append(len(ids))
+            unknown.update(names)
+        sources = np.repeat(np.arange(len(origins), dtype=np.intp), counts)
+        extra_ids: list[int] = []
+        extra_sources: list[int] = []
+        later = [
+            (f"b:{stems[i]}_{stems[i + 1]}", f"{words[i]} {words[i + 1]}")
+            for i in range(len(words) - 1)
+        ] + [(f"t:{topic}", cue) for topic, cue in topic_cues(words, stems)]
+        for name, origin in later:
+            fid = self._fid.get(name)
+            if fid is None:
+                unknown.add(name)
+                continue
+            if origin not in origin_index:
+                origin_index[origin] = len(origins)
+                origins.append(origin)
+            extra_ids.append(fid)
+            extra_sources.append(origin_index[origin])
+        id_parts.append(np.asarray(extra_ids, dtype=np.int64))
+        all_ids = np.concatenate(id_parts)
+        all_sources = np.concatenate((sources, np.asarray(extra_sources, dtype=np.intp)))
+        unique, first = np.unique(all_ids, return_index=True)
+        weights = self._fweight[unique]
+        total = float(weights @ weights) + sum(self._unknown_sq[name[0]] for name in unknown)
+        used = unique < len(self.features)
+        return _Known(
+            words=words,
+            rows=unique[used],
+            values=weights[used] / (math.sqrt(total) or 1.0),
+            origins_of=all_sources[first][used],
+            origins=origins,
+        )
 
     def save(self, path: Path) -> None:
         data = {
@@ -198,6 +293,7 @@ class TriageModel:
             "darurat_threshold": self.darurat_threshold,
             "category": self.category.as_json(),
             "urgency": self.urgency.as_json(),
+            "idf": {"table": self.idf.table, "unknown": self.idf.unknown},
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".tmp")
@@ -208,10 +304,14 @@ class TriageModel:
     def load(cls, path: Path) -> TriageModel:
         data = json.loads(path.read_text("utf-8"))
         if data.get("format") != FORMAT:
-            raise ValueError(f"{path}: unknown model format {data.get('format')!r}")
+            raise ModelFormatError(f"{path}: model format {data.get('format')!r}, not {FORMAT}")
         return cls(
             category=Head.from_json(data["category"]),
             urgency=Head.from_json(data["urgency"]),
+            idf=Idf(
+                table={name: float(value) for name, value in data["idf"]["table"].items()},
+                unknown=float(data["idf"]["unknown"]),
+            ),
             darurat_threshold=float(data["darurat_threshold"]),
             info=data.get("info", {}),
         )

@@ -166,6 +166,7 @@ _WORD = re.compile(r"\d+e\d+|[^\W_]+")
 _SQUEEZE = re.compile(r"([^\W\d_])\1{2,}")
 _REDUPLICATED = re.compile(r"([^\W\d_]{2,})2")
 _MAX_PHRASE = max(len(phrase) for phrase in PHRASES)
+_PHRASE_STARTS = frozenset(phrase[0] for phrase in PHRASES)
 
 _local = threading.local()
 
@@ -195,6 +196,18 @@ def _fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 
 
+@lru_cache(maxsize=65536)
+def _expanded(raw: str, keep_function_words: bool) -> tuple[str, ...]:
+    """Steps 3-5 for one token: squeezed, reduplication undone, a function word
+    dropped (unless kept), slang spelled out (one word or several)."""
+    word = _SQUEEZE.sub(r"\1", raw)
+    if _REDUPLICATED.fullmatch(word) and not _RT_RW_TOKEN.fullmatch(word):
+        word = word[:-1]
+    if not keep_function_words and word in STOP_WORDS:
+        return ()
+    return tuple(SLANG.get(word, word).split())
+
+
 def normalised_words(text: str, *, keep_function_words: bool = False) -> list[str]:
     """Steps 1-6: the unstemmed content words of ``text``, in order. With
     ``keep_function_words`` step 6 keeps ``STOP_WORDS`` (and repeats): the triage
@@ -204,21 +217,20 @@ def normalised_words(text: str, *, keep_function_words: bool = False) -> list[st
     folded = _RT_RW.sub(r"\1\2", folded)
     expanded: list[str] = []
     for raw in _WORD.findall(folded):
-        word = _SQUEEZE.sub(r"\1", raw)
-        if _REDUPLICATED.fullmatch(word) and not _RT_RW_TOKEN.fullmatch(word):
-            word = word[:-1]
-        if word in drop:
-            continue
-        expanded.extend(SLANG.get(word, word).split())
+        expanded.extend(_expanded(raw, keep_function_words))
     words: list[str] = []
     index = 0
     while index < len(expanded):
-        for size in range(_MAX_PHRASE, 1, -1):
-            replacement = PHRASES.get(tuple(expanded[index : index + size]))
-            if replacement is not None:
-                words.extend(replacement)
-                index += size
-                break
+        if expanded[index] in _PHRASE_STARTS:
+            for size in range(_MAX_PHRASE, 1, -1):
+                replacement = PHRASES.get(tuple(expanded[index : index + size]))
+                if replacement is not None:
+                    words.extend(replacement)
+                    index += size
+                    break
+            else:
+                words.append(expanded[index])
+                index += 1
         else:
             words.append(expanded[index])
             index += 1

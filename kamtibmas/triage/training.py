@@ -8,29 +8,30 @@ the test part is never used to train or tune anything (the darurat threshold is
 tuned on out-of-fold predictions of the training part).
 
 Training is deterministic: the same examples give the same model, byte for byte
-(sorted features, lbfgs without randomness, folds from a fixed seed).
+(sorted features, solvers without randomness, folds from a fixed seed).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kamtibmas.triage.features import featurise
+from kamtibmas.triage.features import Idf, featurise
 from kamtibmas.triage.model import DARURAT, Head, TriageModel, must_catch_text
 from kamtibmas.triage.taxonomy import Category, Urgency
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 # Chosen by 5-fold cross-validation on the training part only (never the held-out
-# part), together with features.KIND_WEIGHTS.
-C_CATEGORY = 1.0
+# part), together with features.KIND_WEIGHTS and features.CHAR_SIZES:
+# bench/tune_triage.py prints the comparison.
+ALPHA_CATEGORY = 0.5
 C_URGENCY = 10.0
-# Softmax temperature that turns SVM margins into a confidence between 0 and 1.
+# Softmax temperature that turns the category's ridge scores into a confidence
+# between 0 and 1.
 MARGIN_SCALE = 3.0
 DARURAT_TARGET_RECALL = 0.97
 MIN_TEXTS = 2
@@ -86,26 +87,26 @@ def corpus_digest(examples: Iterable[Example]) -> str:
 
 
 def _fit_head(
-    rows: list[dict[str, float]], labels: list[str], *, c: float, margins: bool = False
+    rows: list[dict[str, float]], labels: list[str], *, c: float, scores: bool = False
 ) -> Head:
-    """A multinomial logistic regression, or with ``margins`` a linear SVM (the
-    category: better macro-F1 in cross-validation on the training part; its
-    confidence is then a softmax of the margins, a score rather than a calibrated
-    probability)."""
+    """A multinomial logistic regression (probabilities: the urgency, whose darurat
+    threshold needs them), or with ``scores`` a ridge classifier of regularisation
+    ``c`` (the category: better macro-F1 in cross-validation on the training part
+    than logistic regression or a linear SVM; its confidence is then a softmax of
+    the scores, a score rather than a calibrated probability)."""
     from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.svm import LinearSVC
+    from sklearn.linear_model import LogisticRegression, RidgeClassifier
 
     vectoriser = DictVectorizer(sort=True)
     matrix = vectoriser.fit_transform(rows)
     # 32-bit indices: what the SVM's solver accepts, and plenty for this corpus.
     matrix.indices = matrix.indices.astype("int32")
     matrix.indptr = matrix.indptr.astype("int32")
-    model = LinearSVC(C=c, random_state=0) if margins else LogisticRegression(C=c, max_iter=2000)
+    model = RidgeClassifier(alpha=c) if scores else LogisticRegression(C=c, max_iter=2000)
     model.fit(matrix, labels)
     classes = [str(label) for label in model.classes_]
     names = vectoriser.get_feature_names_out()
-    scale = MARGIN_SCALE if margins else 1.0
+    scale = MARGIN_SCALE if scores else 1.0
     coefficients = model.coef_.T * scale  # one row per feature
     weights = {}
     for name, row in zip(names, coefficients, strict=True):
@@ -116,7 +117,9 @@ def _fit_head(
     return Head(classes=classes, intercept=intercept, weights=weights)
 
 
-def _darurat_threshold(rows: list[dict[str, float]], examples: Sequence[Example]) -> float:
+def _darurat_threshold(
+    rows: list[dict[str, float]], idf: Idf, examples: Sequence[Example]
+) -> float:
     """The highest threshold on P(darurat) that still finds ``DARURAT_TARGET_RECALL`` of
     the training emergencies in out-of-fold predictions (``FOLDS`` folds)."""
     from sklearn.model_selection import StratifiedKFold
@@ -128,9 +131,9 @@ def _darurat_threshold(rows: list[dict[str, float]], examples: Sequence[Example]
         head = _fit_head(
             [rows[i] for i in train_index], [labels[i] for i in train_index], c=C_URGENCY
         )
-        fold = TriageModel(category=head, urgency=head, darurat_threshold=1.0, info={})
+        fold = TriageModel(category=head, urgency=head, idf=idf, darurat_threshold=1.0, info={})
         for i in test_index:
-            probability = fold.darurat_probability(featurise(examples[i].text))
+            probability = fold.darurat_probability(examples[i].text)
             caught = bool(must_catch_text(examples[i].text))
             scores.append((1.0 if caught else probability, labels[i] == DARURAT))
     emergencies = sorted((p for p, is_darurat in scores if is_darurat), reverse=True)
@@ -140,19 +143,21 @@ def _darurat_threshold(rows: list[dict[str, float]], examples: Sequence[Example]
     return round(min(0.5, emergencies[needed - 1]), 4)
 
 
-def _common_features(rows: list[dict[str, float]]) -> list[dict[str, float]]:
-    """Rows without the features seen in one text only: they mostly name a single
-    example (a street, a typo) and teach nothing general, and halve the model."""
-    seen: Counter[str] = Counter(name for row in rows for name in row)
-    return [{name: value for name, value in row.items() if seen[name] >= MIN_TEXTS} for row in rows]
+def _common_features(rows: list[dict[str, float]], idf: Idf) -> list[dict[str, float]]:
+    """Rows without the features seen in fewer than ``MIN_TEXTS`` texts (those
+    ``idf`` does not hold): they mostly name a single example (a street, a typo) and
+    teach nothing general, and halve the model."""
+    return [{name: value for name, value in row.items() if name in idf.table} for row in rows]
 
 
 def model_train(examples: Sequence[Example], *, info: dict[str, Any] | None = None) -> TriageModel:
     ordered = sorted(examples, key=lambda e: e.id)
-    rows = _common_features([featurise(e.text).values for e in ordered])
-    category = _fit_head(rows, [e.category for e in ordered], c=C_CATEGORY, margins=True)
+    texts = [featurise(e.text) for e in ordered]
+    idf = Idf.fit(texts, min_texts=MIN_TEXTS, decimals=WEIGHT_DECIMALS)
+    rows = _common_features([featurised.values(idf) for featurised in texts], idf)
+    category = _fit_head(rows, [e.category for e in ordered], c=ALPHA_CATEGORY, scores=True)
     urgency = _fit_head(rows, [e.urgency for e in ordered], c=C_URGENCY)
-    threshold = _darurat_threshold(rows, ordered)
+    threshold = _darurat_threshold(rows, idf, ordered)
     details = {
         "examples": len(ordered),
         "corpus_digest": corpus_digest(ordered),
@@ -160,7 +165,7 @@ def model_train(examples: Sequence[Example], *, info: dict[str, Any] | None = No
     }
     details.update(info or {})
     return TriageModel(
-        category=category, urgency=urgency, darurat_threshold=threshold, info=details
+        category=category, urgency=urgency, idf=idf, darurat_threshold=threshold, info=details
     )
 
 

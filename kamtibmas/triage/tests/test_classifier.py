@@ -32,12 +32,11 @@ MUST_CATCH = [
 
 
 def test_held_out_scores(model):
-    """Emergencies meet their targets (recall >= 0.95, precision >= 0.6). The category's
-    macro-F1 target is 0.85; this corpus gives 0.843 (bench/bench_triage.py), so the
-    guard sits just below what is reached, and issue 5 stays open on it."""
+    """The §5 targets on the held-out part: category macro-F1 >= 0.85 (0.867 today,
+    bench/bench_triage.py), emergencies recall >= 0.95 and precision >= 0.6."""
     _train, test = corpus_split(corpus_load())
     scores = model_evaluate(model, test)
-    assert scores.category_macro_f1 >= 0.84
+    assert scores.category_macro_f1 >= 0.85
     assert scores.darurat_recall >= 0.95
     assert scores.darurat_precision >= 0.6
 
@@ -123,6 +122,61 @@ def test_training_is_deterministic():
     first, second = model_train(subset), model_train(subset)
     assert first.category == second.category and first.urgency == second.urgency
     assert first.darurat_threshold == second.darurat_threshold
+    assert first.idf == second.idf
+
+
+def test_classifying_reads_a_text_exactly_as_training_did(model):
+    """The run-time path (per-word feature ids, ``TriageModel._known``) gives the
+    values ``featurise`` and ``Featurised.values`` gave the same text in training."""
+    from kamtibmas.triage.features import featurise
+
+    train, _test = corpus_split(corpus_load())
+    texts = [e.text for e in train[::40]] + ["", "🙏", "maling maling dicuri pencuri lagi"]
+    for text in texts:
+        expected = featurise(text).values(model.idf)
+        known = model._known(text)
+        got = {
+            model.features[row]: value for row, value in zip(known.rows, known.values, strict=True)
+        }
+        assert got.keys() == {name for name in expected if name in model.index}
+        assert all(abs(got[name] - expected[name]) < 1e-12 for name in got)
+        origin = featurise(text).origin
+        assert all(
+            known.origins[source] == origin[model.features[row]]
+            for row, source in zip(known.rows, known.origins_of, strict=True)
+        )
+
+
+def test_topic_cues_carry_what_is_learnt_to_other_spellings():
+    from kamtibmas.triage.features import featurise
+
+    def cues(text):
+        return {name: word for name, word in featurise(text).origin.items() if name[0] == "t"}
+
+    assert cues("lagi pada nyabu di kontrakan") == {"t:narkoba": "nyabu"}
+    assert cues("ada yg jual pil koplo") == {"t:narkoba": "pil koplo"}
+    # Slang is spelled out before cues are looked up: curanmor is a theft of a motorbike.
+    assert cues("curanmor lagi marak")["t:pencurian"]
+    # Reduplication too: "gorong-gorong" is the cue "gorong gorong".
+    assert set(cues("Gorong-gorong di RT kami penuh")) == {"t:lingkungan"}
+    assert cues("Selamat pagi, Pak") == {}
+
+
+def test_a_model_from_an_older_version_is_replaced_on_first_use(settings, tmp_path, caplog):
+    from kamtibmas.triage.classifier import active_model, forget_loaded_model
+    from kamtibmas.triage.model import FORMAT
+
+    settings.DATA_DIR = tmp_path
+    old = model_path()
+    old.parent.mkdir(parents=True)
+    old.write_text(json.dumps({"format": FORMAT - 1, "info": {}}), "utf-8")
+    forget_loaded_model()
+    try:
+        assert active_model().classify("Motor saya dicuri semalam").category == "pencurian"
+        assert json.loads(old.read_text("utf-8"))["format"] == FORMAT
+        assert "older version" in caplog.text
+    finally:
+        forget_loaded_model()
 
 
 @pytest.mark.django_db

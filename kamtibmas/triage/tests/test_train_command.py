@@ -11,6 +11,8 @@ from kamtibmas.aspirations.models import TriageCorrection
 from kamtibmas.triage.classifier import active_model, forget_loaded_model, model_path
 from kamtibmas.triage.training import corpus_load, corpus_split
 
+pytestmark = pytest.mark.usefixtures("active_model_restored", "trainings_remembered")
+
 
 @pytest.mark.django_db
 def test_wrong_corrections_do_not_replace_the_active_model(model, capsys):

@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kamtibmas.aspirations.selectors import triage_corrections_for_training
 from kamtibmas.triage.classifier import active_model, model_activate
-from kamtibmas.triage.model import TriageModel
 from kamtibmas.triage.training import (
     Example,
     corpus_load,
@@ -61,12 +60,5 @@ class Command(BaseCommand):
                 "The new model is worse on the held-out texts than the active one; the "
                 "active model is kept (use --force to replace it anyway)."
             )
-        model_activate(
-            TriageModel(
-                category=candidate.category,
-                urgency=candidate.urgency,
-                darurat_threshold=candidate.darurat_threshold,
-                info={**candidate.info, "heldout": new.as_dict()},
-            )
-        )
+        model_activate(candidate.with_info(heldout=new.as_dict()))
         self.stdout.write("The new model is active.")
