@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from kamtibmas.accounts.models import Role
 from kamtibmas.areas.geo import box_half_width, haversine_km
-from kamtibmas.areas.models import Area, AreaLevel, Unit
+from kamtibmas.areas.models import Area, AreaLevel, Unit, area_label
 from kamtibmas.aspirations import receipt
 from kamtibmas.aspirations.lifecycle import OPEN_STATES
 from kamtibmas.aspirations.models import (
@@ -202,26 +202,288 @@ def aspiration_by_receipt(code: str) -> Aspiration | None:
     )
 
 
-def public_location(aspiration: Aspiration) -> tuple[float, float] | None:
+def public_depth(*, privacy: str, level: int) -> int:
+    """The deepest level of a case's area (``level``) the public may see: RT/RW only
+    of public cases, the kelurahan of the others (an RT is a few dozen households)."""
+    return level if privacy == Privacy.PUBLIC else min(level, AreaLevel.VILLAGE)
+
+
+def public_coordinates(
+    *, privacy: str, latitude: float | None, longitude: float | None
+) -> tuple[float, float] | None:
     """Coordinates as the public may see them: exact for public cases, rounded to a
     neighbourhood for confidential and anonymous ones (SECURITY.md 15)."""
-    if aspiration.latitude is None or aspiration.longitude is None:
+    if latitude is None or longitude is None:
         return None
-    if aspiration.privacy == Privacy.PUBLIC:
-        return aspiration.latitude, aspiration.longitude
-    return (
-        round(aspiration.latitude, COARSE_DECIMALS),
-        round(aspiration.longitude, COARSE_DECIMALS),
+    if privacy == Privacy.PUBLIC:
+        return latitude, longitude
+    return round(latitude, COARSE_DECIMALS), round(longitude, COARSE_DECIMALS)
+
+
+def public_words(*, privacy: str, status: str) -> bool:
+    """Whether the public may read the words of a case (its text and the texts of
+    its public updates): only of public cases not rejected as spam, as on the
+    public case page. The words of a confidential or anonymous report may name its
+    sender or the people it is about; officers' public notes may address them."""
+    return privacy == Privacy.PUBLIC and status != Status.REJECTED
+
+
+def public_location(aspiration: Aspiration) -> tuple[float, float] | None:
+    """``public_coordinates`` of the case."""
+    return public_coordinates(
+        privacy=aspiration.privacy, latitude=aspiration.latitude, longitude=aspiration.longitude
     )
 
 
 def public_area(aspiration: Aspiration) -> Area:
-    """The area as the public may see it: RT/RW only for public cases, the
-    kelurahan otherwise (an RT is a few dozen households)."""
+    """The area as the public may see it (``public_depth``)."""
     area = aspiration.area
-    if aspiration.privacy == Privacy.PUBLIC or area.level <= AreaLevel.VILLAGE:
+    if public_depth(privacy=aspiration.privacy, level=area.level) >= area.level:
         return area
     return area.village or area
+
+
+def public_text_shown(aspiration: Aspiration) -> bool:
+    """``public_words`` of the case."""
+    return public_words(privacy=aspiration.privacy, status=aspiration.status)
+
+
+def aspirations_public() -> models.QuerySet[Aspiration]:
+    """Every case, for public listings (Open311): filter and slice it, then read it
+    with ``public_cases``, which keeps of each case only what the public may see."""
+    return Aspiration.objects.all()
+
+
+def public_cases_version() -> tuple[int, int]:
+    """Changes when a case is submitted or changed through the services, each of
+    which writes an update: the newest case's and the newest update's ids, two
+    primary-key look-ups. Public answers built from the cases may be kept under it
+    (a short while: edits outside the services and deletions do not change it)."""
+    newest_case = Aspiration.objects.order_by("-pk").values_list("pk", flat=True).first()
+    newest_update = AspirationUpdate.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return newest_case or 0, newest_update or 0
+
+
+@dataclass(frozen=True)
+class PublicUpdate:
+    created_at: datetime
+    kind: str
+    to_status: str
+    text: str  # empty unless the case's words are public
+
+
+@dataclass(frozen=True)
+class PublicCase:
+    """What the public may see of a case: never the reporter; the text and the
+    notes only with ``public_words``; the place down to ``public_depth``; the
+    coordinates as ``public_coordinates`` gives them."""
+
+    pk: int
+    number: str
+    status: str
+    category: str
+    privacy: str
+    text: str | None
+    received_at: datetime
+    updated_at: datetime
+    resolve_by: datetime | None
+    zone: str  # the area's IANA time zone
+    places: tuple[str, ...]  # the area as text, the most specific part first
+    place_code: str  # the code of the most specific area shown
+    location: tuple[float, float] | None
+    unit_name: str
+    last_note: str | None  # the latest public update's words, if the words are public
+    updates: tuple[PublicUpdate, ...] | None  # every public update, when asked for
+
+    @property
+    def words(self) -> bool:
+        return self.text is not None
+
+
+# The columns public_cases reads: the case's own, its handling unit's name and its
+# area with the ancestors a public address names, joined in one query.
+_PUBLIC_COLUMNS = (
+    "pk",
+    "number",
+    "status",
+    "category",
+    "privacy",
+    "text",
+    "latitude",
+    "longitude",
+    "received_at",
+    "updated_at",
+    "resolve_by",
+    "assigned_unit__name",
+    "area__code",
+    "area__level",
+    "area__kind",
+    "area__name",
+    "area__timezone",
+    "area__rw__name",
+    "area__village__code",
+    "area__village__kind",
+    "area__village__name",
+    "area__district__kind",
+    "area__district__name",
+    "area__regency__name",
+)
+
+
+def public_cases(cases: models.QuerySet[Aspiration], *, history: bool) -> list[PublicCase]:
+    """``cases`` (from ``aspirations_public``, filtered, ordered and sliced) as the
+    public may see them, with every public update when ``history``. Read as plain
+    rows, not model instances: Open311 lists a thousand cases a page. Two queries."""
+    rows = list(cases.values_list(*_PUBLIC_COLUMNS))
+    shown = [row[0] for row in rows if public_words(privacy=row[4], status=row[2])]
+    updates: dict[int, list[PublicUpdate]] = {}
+    last_note: dict[int, str] = {}
+    if history and rows:
+        public = AspirationUpdate.objects.filter(
+            aspiration_id__in=[row[0] for row in rows], is_public=True
+        ).order_by("created_at", "id")
+        words = set(shown)
+        for case_id, created_at, kind, to_status, text in public.values_list(
+            "aspiration_id", "created_at", "kind", "to_status", "text"
+        ):
+            text = text if case_id in words else ""
+            updates.setdefault(case_id, []).append(PublicUpdate(created_at, kind, to_status, text))
+            if text:
+                last_note[case_id] = text
+    elif shown:
+        notes = (
+            AspirationUpdate.objects.filter(aspiration_id__in=shown, is_public=True)
+            .exclude(text="")
+            .order_by("created_at", "id")
+            .values_list("aspiration_id", "text")
+        )
+        last_note = dict(notes)  # the latest of each case wins
+    labels: dict[tuple[int, str, str], str] = {}  # cases share their kelurahan and kota
+    return [
+        _public_case(
+            row, last_note.get(row[0]), updates.get(row[0], []) if history else None, labels
+        )
+        for row in rows
+    ]
+
+
+def _public_case(
+    row: tuple[Any, ...],
+    last_note: str | None,
+    updates: list[PublicUpdate] | None,
+    labels: dict[tuple[int, str, str], str],
+) -> PublicCase:
+    (
+        pk,
+        number,
+        status,
+        category,
+        privacy,
+        text,
+        latitude,
+        longitude,
+        received_at,
+        updated_at,
+        resolve_by,
+        unit_name,
+        code,
+        level,
+        kind,
+        name,
+        zone,
+        rw_name,
+        village_code,
+        village_kind,
+        village_name,
+        district_kind,
+        district_name,
+        regency_name,
+    ) = row
+    depth = public_depth(privacy=privacy, level=level)
+
+    def label(at: int, kind: str | None, name: str | None) -> str | None:
+        if name is None or at > depth:
+            return None
+        key = (at, kind or "", name)
+        if key not in labels:
+            labels[key] = area_label(level=at, kind=kind or "", name=name)
+        return labels[key]
+
+    # The area and its ancestors, most specific first, as far as the public may see.
+    places = (
+        label(level, kind, name),
+        label(AreaLevel.RW, None, rw_name),
+        label(AreaLevel.VILLAGE, village_kind, village_name),
+        label(AreaLevel.DISTRICT, district_kind, district_name),
+        label(AreaLevel.REGENCY, None, regency_name),
+    )
+    words = public_words(privacy=privacy, status=status)
+    return PublicCase(
+        pk=pk,
+        number=number,
+        status=status,
+        category=category,
+        privacy=privacy,
+        text=text if words else None,
+        received_at=received_at,
+        updated_at=updated_at,
+        resolve_by=resolve_by,
+        zone=zone,
+        places=tuple(part for part in places if part),
+        place_code=code if depth >= level else (village_code or code),
+        location=public_coordinates(privacy=privacy, latitude=latitude, longitude=longitude),
+        unit_name=unit_name,
+        last_note=last_note if words else None,
+        updates=tuple(updates) if updates is not None else None,
+    )
+
+
+def public_updates_between(
+    *, since: datetime, until: datetime
+) -> models.QuerySet[AspirationUpdate]:
+    """Public updates of any case written in ``[since, until]``, oldest first (the
+    feed Open311 clients such as FixMyStreet poll). Anonymous cases' updates carry
+    only their day."""
+    return (
+        AspirationUpdate.objects.filter(
+            is_public=True, created_at__gte=since, created_at__lte=until
+        )
+        .select_related("aspiration", "aspiration__area")
+        .order_by("created_at", "id")
+    )
+
+
+def statuses_after(updates: list[AspirationUpdate]) -> dict[int, str]:
+    """The status each update's case had right after it, by update id: a status
+    change sets it, a note keeps the one before (read from every status change of
+    those cases, public or not, in one query)."""
+    if not updates:
+        return {}
+    latest = max(update.created_at for update in updates)
+    changes: dict[int, list[tuple[datetime, int, str]]] = {}
+    rows = (
+        AspirationUpdate.objects.filter(
+            aspiration_id__in={update.aspiration_id for update in updates},
+            created_at__lte=latest,
+        )
+        .exclude(to_status="")
+        .order_by("created_at", "id")
+        .values_list("aspiration_id", "created_at", "id", "to_status")
+    )
+    for case_id, created_at, pk, to_status in rows:
+        changes.setdefault(case_id, []).append((created_at, pk, to_status))
+    found = {}
+    for update in updates:
+        if update.to_status:
+            found[update.pk] = update.to_status
+            continue
+        status = Status.RECEIVED.value
+        for created_at, pk, to_status in changes.get(update.aspiration_id, []):
+            if (created_at, pk) > (update.created_at, update.pk):
+                break
+            status = to_status
+        found[update.pk] = status
+    return found
 
 
 def duplicate_candidates(
@@ -273,7 +535,9 @@ def duplicate_candidates(
         if same_village or near:
             rows.append((pk, terms))
     ranked = textsearch.DuplicateIndex(rows).rank(text, limit=limit)
-    by_pk = Aspiration.objects.select_related("area").in_bulk([pk for pk, _score in ranked])
+    by_pk = Aspiration.objects.select_related("area", "area__village").in_bulk(
+        [pk for pk, _score in ranked]
+    )
     return [(by_pk[pk], score) for pk, score in ranked if pk in by_pk]
 
 

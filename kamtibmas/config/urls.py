@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -6,5 +7,10 @@ urlpatterns = [
     path("accounts/", include("kamtibmas.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("kamtibmas.api.urls")),
+    path("open311/v2/", include("kamtibmas.open311.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.KAMTIBMAS_BENCH_BASELINES:
+    # bench/bench_api.py: §9's baselines, served the way the app is (off by default).
+    urlpatterns.append(path("bench/baselines/", include("kamtibmas.core.baselines")))

@@ -224,7 +224,9 @@ def _submitted_page(request: HttpRequest, submitted: Submitted) -> HttpResponse:
 @require_POST
 def aspiration_similar(request: HttpRequest) -> JsonResponse:
     """Public cases like the one being typed (``POST``, so that a draft never lands in
-    a URL or a server log): number, kelurahan, status and the start of the text."""
+    a URL or a server log): number, kelurahan, status and the start of the text.
+    With the phone's coordinates, cases of neighbouring kelurahan within a kilometre
+    are offered too (``duplicate_candidates``)."""
     if not throttle_allow(
         scope="similar", request=request, per_client=SIMILAR_PER_CLIENT, overall=SIMILAR_OVERALL
     ):
@@ -245,13 +247,19 @@ def aspiration_similar(request: HttpRequest) -> JsonResponse:
     results = [
         {
             "number": case.number,
-            "area": str(village),
+            "area": str(case.area.village or case.area),
             "status": case.status,
             "status_label": str(Status(case.status).label),
             "text": _shortened(case.text),
             "url": reverse("web:aspiration-public", args=[case.number]),
         }
-        for case, _score in duplicate_candidates(text=text, area=village, user=None)
+        for case, _score in duplicate_candidates(
+            text=text,
+            area=village,
+            user=None,
+            latitude=form.cleaned_data["latitude"],
+            longitude=form.cleaned_data["longitude"],
+        )
     ]
     return JsonResponse({"results": results})
 

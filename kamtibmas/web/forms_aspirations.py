@@ -282,6 +282,10 @@ class DialogueAspirationForm(ReportFieldsMixin):
 class SimilarForm(forms.Form):
     text = forms.CharField(required=False, max_length=TEXT_MAX_LENGTH)
     village = forms.IntegerField(required=False, min_value=1)
+    # The phone's position, when the resident gave it: cases just across the
+    # kelurahan's border are then offered too.
+    latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = forms.FloatField(required=False, min_value=-180, max_value=180)
 
 
 class TrackForm(forms.Form):

@@ -10,6 +10,8 @@ Environment variables (all optional on a developer machine):
 ``KAMTIBMAS_DEBUG``           ``1`` for Django's debug pages (never in production)
 ``KAMTIBMAS_ALLOWED_HOSTS``   comma-separated host names
 ``KAMTIBMAS_BEHIND_PROXY``    ``1`` when a TLS-terminating proxy sets X-Forwarded-Proto
+``KAMTIBMAS_BENCH_BASELINES`` ``1`` serves the benchmark baselines under ``/bench/baselines/``
+                              (``bench/bench_api.py``; never on a public server)
 ``KAMTIBMAS_SECRET_KEY``, ``KAMTIBMAS_FIELD_ENCRYPTION_KEYS`` (comma-separated Fernet keys,
 newest first), ``KAMTIBMAS_BLIND_INDEX_KEY``: override the generated keys.
 """
@@ -88,6 +90,7 @@ INSTALLED_APPS = [
     "kamtibmas.triage",
     "kamtibmas.notifications",
     "kamtibmas.aspirations",
+    "kamtibmas.open311",
     "django_tasks",
     "django_tasks_db",
     "kamtibmas.api",
@@ -134,7 +137,9 @@ def database_from_env(url: str | None) -> dict[str, Any]:
         dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
+        # Connections are kept (CONN_MAX_AGE above) as with PostgreSQL: opening one
+        # (Django's functions, the PRAGMAs) costs more than a short request; /healthz
+        # under `kamtibmas serve` went from 566 to 2,054 requests/s (decision 014).
         config["OPTIONS"] = {
             # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at
             # BEGIN so concurrent writers queue on busy_timeout instead of failing.
@@ -146,6 +151,16 @@ def database_from_env(url: str | None) -> dict[str, Any]:
 
 
 DATABASES = {"default": database_from_env(os.environ.get("DATABASE_URL"))}
+# Per process. "responses": whole public answers kept a few seconds (Open311 lists),
+# few of them, as each may be large.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "responses": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "responses",
+        "OPTIONS": {"MAX_ENTRIES": 64},
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -254,6 +269,13 @@ LOGGING = {
 KAMTIBMAS_DEMO_PASSWORD = os.environ.get("KAMTIBMAS_DEMO_PASSWORD", "kamtibmas-demo")
 # The site's canonical host name (calendar UIDs); empty: the host of each request.
 KAMTIBMAS_SITE_DOMAIN = os.environ.get("KAMTIBMAS_SITE_DOMAIN", "")
+# The §9 baselines J0, D0 and W0 (kamtibmas.core.baselines) for bench/bench_api.py. W0
+# writes without authentication: off unless asked for.
+KAMTIBMAS_BENCH_BASELINES = env_bool("KAMTIBMAS_BENCH_BASELINES")
+# Seconds an Open311 list answer is kept while no case changes (0: never kept).
+KAMTIBMAS_OPEN311_LIST_CACHE_SECONDS = 10
+# Open311 POST without an API key (throttled per client); off: partners need a key.
+KAMTIBMAS_OPEN311_KEYLESS_INTAKE = env_bool("KAMTIBMAS_OPEN311_KEYLESS_INTAKE")
 
 # Notifications and background work
 # (docs/decisions/008-background-work-and-notifications.md)

@@ -313,6 +313,33 @@ def test_similar_public_cases_are_offered_while_typing(client, c2, submit):
 
 
 @pytest.mark.django_db
+def test_similar_reaches_across_the_kelurahan_border_once_the_position_is_known(client, c2, submit):
+    from kamtibmas.areas.models import AreaKind, AreaLevel
+    from kamtibmas.areas.services import area_create
+
+    neighbour = area_create(
+        code="32.75.04.1002",
+        name="Marga Jaya",
+        level=AreaLevel.VILLAGE,
+        kind=AreaKind.KELURAHAN,
+        parent=c2.selatan,
+    )
+    text = "Lampu jalan di depan jembatan mati sudah seminggu, gelap banget."
+    across = submit(
+        text, area=neighbour, latitude=-6.2480, longitude=106.9890, privacy=Privacy.PUBLIC
+    ).aspiration
+    asked = {"text": text, "village": c2.kayuringin.pk}
+    assert client.post("/aspirations/similar", asked).json() == {"results": []}
+    here = {**asked, "latitude": "-6.247600", "longitude": "106.987000"}
+    results = client.post("/aspirations/similar", here).json()["results"]
+    assert [r["number"] for r in results] == [across.number]
+    assert "Marga Jaya" in results[0]["area"]
+    # Coordinates that are not coordinates are refused, not guessed.
+    wrong = {**asked, "latitude": "-95", "longitude": "106.98"}
+    assert client.post("/aspirations/similar", wrong).status_code == 400
+
+
+@pytest.mark.django_db
 def test_similar_needs_enough_text_and_a_village_and_never_takes_a_get(client, c2, submit):
     submit(privacy=Privacy.PUBLIC)
     assert client.post(

@@ -35,6 +35,9 @@
         latitude.value = position.coords.latitude.toFixed(6);
         longitude.value = position.coords.longitude.toFixed(6);
         locationStatus.textContent = locate.getAttribute("data-done");
+        // Setting a value by script fires no event; similar reports may now reach
+        // across the kelurahan's border.
+        latitude.dispatchEvent(new Event("change"));
       }, function () {
         locationStatus.textContent = locate.getAttribute("data-failed");
       }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
@@ -60,7 +63,8 @@
   privacyChanged();
 
   // "Is it one of these?": public reports like the one being typed, in the same
-  // kelurahan. The draft goes in a POST body, never in a URL.
+  // kelurahan (and, once the phone's position is known, just across its border).
+  // The draft goes in a POST body, never in a URL.
   var similar = document.getElementById("similar");
   var list = document.getElementById("similar-list");
   var village = form.querySelector("[name=village]");
@@ -102,13 +106,19 @@
 
   var lookup = function () {
     var draft = text.value.trim();
-    var asked = village.value + "|" + draft;
+    var position = latitude && longitude && latitude.value && longitude.value
+      ? [latitude.value, longitude.value] : null;
+    var asked = village.value + "|" + (position ? position.join(",") : "") + "|" + draft;
     if (asked === lastAsked) { return; }
     lastAsked = asked;
     if (draft.length < minimum || !village.value) { show([]); return; }
     var body = new FormData();
     body.append("text", draft);
     body.append("village", village.value);
+    if (position) {
+      body.append("latitude", position[0]);
+      body.append("longitude", position[1]);
+    }
     if (pending) { pending.abort(); }
     pending = window.AbortController ? new AbortController() : null;
     fetch(similar.getAttribute("data-url"), {
@@ -130,4 +140,8 @@
   };
   text.addEventListener("input", later);
   village.addEventListener("change", later);
+  if (latitude && longitude) {
+    latitude.addEventListener("change", later);
+    longitude.addEventListener("change", later);
+  }
 }());
