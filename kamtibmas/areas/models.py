@@ -42,6 +42,19 @@ class AreaKind(models.TextChoices):
     RT = "rt", _("RT")
 
 
+_KIND_LABELS = dict(AreaKind.choices)
+
+
+def area_label(*, level: int, kind: str, name: str) -> str:
+    """An area as text: "Kecamatan Bekasi Selatan", "Kelurahan Kayuringin Jaya".
+    Regency and RW/RT names already say what they are ("Kota Bekasi", "RW 024")."""
+    if level in (AreaLevel.DISTRICT, AreaLevel.VILLAGE):
+        # One translation, not get_kind_display()'s pass over every choice: public
+        # listings name hundreds of areas per request.
+        return f"{_KIND_LABELS.get(kind, kind)} {name}"
+    return name
+
+
 class AreaQuerySet(models.QuerySet["Area"]):
     def descendants_of(self, area: Area, *, include_self: bool = False) -> AreaQuerySet:
         """Every area below ``area``: one indexed equality on its ancestor column."""
@@ -122,10 +135,7 @@ class Area(models.Model):
         indexes = [models.Index(fields=["level", "name"], name="area_level_name")]
 
     def __str__(self) -> str:
-        # Regency and RW/RT names already say what they are ("Kota Bekasi", "RW 024").
-        if self.level in (AreaLevel.DISTRICT, AreaLevel.VILLAGE):
-            return f"{self.get_kind_display()} {self.name}"
-        return self.name
+        return area_label(level=self.level, kind=self.kind, name=self.name)
 
     @property
     def zone_abbreviation(self) -> str:

@@ -747,11 +747,13 @@ def case_specs(villages: list[str]) -> list[CaseSpec]:
                 specs.append(duplicate)
                 continue
         village = rng.choices(villages, weights)[0]
-        specs.append(_spec(rng, key, village))
+        specs.append(case_spec(rng, key, village))
     return sorted(specs, key=lambda spec: (-spec.minutes_before, spec.key))
 
 
-def _spec(rng: random.Random, key: int, village: str) -> CaseSpec:
+def case_spec(rng: random.Random, key: int, village: str) -> CaseSpec:
+    """One case drawn in ``village`` (a Kota Bekasi kelurahan code) from ``rng``; also
+    what ``aspirations.synthetic`` draws its thousands of benchmark cases from."""
     pool = [
         (i, t) for i, t in enumerate(TEMPLATES) if not t.only_in or village.startswith(t.only_in)
     ]

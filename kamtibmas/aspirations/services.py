@@ -422,6 +422,9 @@ def aspiration_submit(
         assigned_unit_id=decision.unit_id,
         search_terms=f" {textsearch.index_text(cleaned_text)} ",
     )
+    # Both units in one query: the deadlines need the one, the caller's answer the other.
+    units = Unit.objects.in_bulk({territorial.id, decision.unit_id})
+    aspiration.unit, aspiration.assigned_unit = units[territorial.id], units[decision.unit_id]
     stored: list[AspirationPhoto] = []
     try:
         with transaction.atomic():

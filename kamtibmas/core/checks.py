@@ -26,3 +26,18 @@ def static_files_collected(app_configs: Any = None, **kwargs: Any) -> list[check
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def bench_baselines_off(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The benchmark baselines accept writes from anyone: a benchmark switches them
+    on, a public server must not."""
+    if settings.PRODUCTION and settings.KAMTIBMAS_BENCH_BASELINES:
+        return [
+            checks.Warning(
+                "The benchmark baselines are served (KAMTIBMAS_BENCH_BASELINES is on).",
+                hint="Unset KAMTIBMAS_BENCH_BASELINES unless this server runs a benchmark.",
+                id="kamtibmas.W001",
+            )
+        ]
+    return []

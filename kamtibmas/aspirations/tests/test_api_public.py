@@ -85,7 +85,7 @@ def test_triage_refuses_bad_input_readably(db, content, status, field, message):
 
 
 def test_triage_is_rate_limited_per_client(db, monkeypatch):
-    monkeypatch.setattr(aspirations_api, "TRIAGE_PER_CLIENT", Limit(attempts=3, seconds=60))
+    monkeypatch.setattr(aspirations_api, "TRIAGE_PER_CLIENT", Limit(attempts=3, seconds=3600))
     client = _public()
     body = {"text": "Lampu jalan mati."}
 
@@ -103,7 +103,7 @@ def test_triage_is_rate_limited_per_client(db, monkeypatch):
 
 
 def test_triage_is_rate_limited_overall(db, monkeypatch):
-    monkeypatch.setattr(aspirations_api, "TRIAGE_OVERALL", Limit(attempts=2, seconds=60))
+    monkeypatch.setattr(aspirations_api, "TRIAGE_OVERALL", Limit(attempts=2, seconds=3600))
     body = {"text": "Lampu jalan mati."}
 
     answers = [

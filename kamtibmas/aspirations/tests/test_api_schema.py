@@ -187,7 +187,7 @@ def test_a_throttled_answer_fits_the_error_schema(db, monkeypatch):
     from kamtibmas.aspirations import api as aspirations_api
     from kamtibmas.core.throttle import Limit
 
-    monkeypatch.setattr(aspirations_api, "TRIAGE_PER_CLIENT", Limit(attempts=1, seconds=60))
+    monkeypatch.setattr(aspirations_api, "TRIAGE_PER_CLIENT", Limit(attempts=1, seconds=3600))
     client = Client()
     send(client, "POST", "/api/v1/triage", {"text": "Ada sabu."})
 
