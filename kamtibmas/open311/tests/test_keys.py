@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from kamtibmas.aspirations.models import Aspiration
 from kamtibmas.core.throttle import Limit
@@ -104,10 +105,14 @@ def test_the_command_prints_a_working_key_once(o311, api):
 
 
 def test_the_command_refuses_an_unknown_unit_or_prefix(db):
-    with pytest.raises(CommandError, match="no unit"):
+    # In the operator's language: Indonesian by default, English when asked for.
+    with pytest.raises(CommandError, match="Tidak ada satuan dengan id 999999"):
         call_command("open311_key", "create", "X", "--unit", "999999", stdout=StringIO())
-    with pytest.raises(CommandError, match="prefix"):
-        call_command("open311_key", "deactivate", "o311_nothing", stdout=StringIO())
+    with translation.override("en"):
+        with pytest.raises(CommandError, match="no unit"):
+            call_command("open311_key", "create", "X", "--unit", "999999", stdout=StringIO())
+        with pytest.raises(CommandError, match="prefix"):
+            call_command("open311_key", "deactivate", "o311_nothing", stdout=StringIO())
     assert not ApiKey.objects.exists()
 
 
