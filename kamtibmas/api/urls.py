@@ -48,5 +48,6 @@ _patterns, _app_name, _namespace = api.urls
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include((_wrapped(_patterns), _app_name), namespace=_namespace)),
-    re_path(r"^.*$", csrf_exempt(with_api_language(not_found_response)), name="api-not-found"),
+    # Not ".": a path may hold an encoded line break.
+    re_path(r"^[\s\S]*$", csrf_exempt(with_api_language(not_found_response)), name="api-not-found"),
 ]

@@ -26,6 +26,7 @@ from kamtibmas.api.auth import StaffToken
 from kamtibmas.api.errors import ERROR_RESPONSES, ApiError, ErrorOut
 from kamtibmas.api.idempotency import IDEMPOTENT, default_scope, idempotent
 from kamtibmas.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
+from kamtibmas.api.schemas import StrictQuery
 from kamtibmas.areas.models import Unit
 from kamtibmas.aspirations import selectors, services
 from kamtibmas.aspirations.models import Aspiration, Privacy, Source
@@ -193,22 +194,31 @@ def create_aspiration(
 # The inbox ----------------------------------------------------------------------------
 
 
-class AspirationListQuery(Schema):
+class AspirationListQuery(StrictQuery):
     status: str | None = Field(
-        None, max_length=20, description="A status code, or `open` for every open case."
+        None,
+        min_length=1,
+        max_length=20,
+        description="A status code, or `open` for every open case.",
     )
     category: Category | None = None
     urgency: Urgency | None = None
     area: str | None = Field(
-        None, max_length=24, description="Area id or code; includes the areas inside it."
+        None,
+        min_length=1,
+        max_length=24,
+        description="Area id or code; includes the areas inside it.",
     )
     overdue: bool = Field(False, description="Only open cases past a deadline.")
     mine: bool = Field(False, description="Only cases assigned to you.")
     q: str | None = Field(
-        None, max_length=200, description="Words of the text (Indonesian stemming) or a number."
+        None,
+        min_length=1,
+        max_length=200,
+        description="Words of the text (Indonesian stemming) or a number.",
     )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(None, max_length=200)
+    cursor: str | None = Field(None, min_length=1, max_length=200)
 
     @field_validator("status")
     @classmethod

@@ -9,7 +9,6 @@ transaction is also where issue 6's ``Idempotency-Key`` will record its key.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,14 +17,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from kamtibmas.accounts.models import User
 from kamtibmas.api.areas import area_by_text, area_with_neighbourhood
 from kamtibmas.api.errors import ERROR_RESPONSES, ApiError
 from kamtibmas.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
-from kamtibmas.api.schemas import to_utc
+from kamtibmas.api.schemas import CalendarDay, StrictQuery, to_utc
 from kamtibmas.areas.models import Unit
 from kamtibmas.core.scope import get_visible_or_404, visible_to
 from kamtibmas.core.timefmt import DEFAULT_ZONE
@@ -184,20 +183,23 @@ def get_catalogue(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-class DialogueListQuery(Schema):
+class DialogueListQuery(StrictQuery):
     area: str | None = Field(
-        None, max_length=24, description="Area id or code; includes the areas inside it."
+        None,
+        min_length=1,
+        max_length=24,
+        description="Area id or code; includes the areas inside it.",
     )
-    type: str | None = Field(None, max_length=40, description="Dialogue type code.")
+    type: str | None = Field(None, min_length=1, max_length=40, description="Dialogue type code.")
     status: DialogueStatus | None = None
-    date_from: date | None = Field(
+    date_from: CalendarDay | None = Field(
         None, alias="from", description="First day (YYYY-MM-DD, WIB) of the planned start."
     )
-    date_to: date | None = Field(
+    date_to: CalendarDay | None = Field(
         None, alias="to", description="Last day (YYYY-MM-DD, WIB) of the planned start."
     )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(None, max_length=200)
+    cursor: str | None = Field(None, min_length=1, max_length=200)
 
 
 @router.get(

@@ -12,10 +12,18 @@ from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AwareDatetime, Field, StrictInt, field_validator
+from pydantic import Field, StrictInt, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from kamtibmas.api.schemas import AreaOut, StrictInput, UnitOut, UserOut, in_area_zone
+from kamtibmas.api.schemas import (
+    AreaOut,
+    CalendarDay,
+    ClientTime,
+    StrictInput,
+    UnitOut,
+    UserOut,
+    in_area_zone,
+)
 from kamtibmas.engagements.models import (
     Attendee,
     AttendeeGroup,
@@ -188,8 +196,8 @@ class DialogueCreateIn(StrictInput):
     rw: Neighbourhood | None = Field(None, description="RW number within the desa/kelurahan.")
     rt: Neighbourhood | None = Field(None, description="RT number within the RW.")
     venue_name: str = Field(min_length=1, max_length=200)
-    start: AwareDatetime = Field(description=TIME_DESCRIPTION)
-    end: AwareDatetime = Field(description=TIME_DESCRIPTION)
+    start: ClientTime = Field(description=TIME_DESCRIPTION)
+    end: ClientTime = Field(description=TIME_DESCRIPTION)
     status: Literal["planned", "held"] = Field(
         "planned",
         description="`planned` (the default) for a coming dialogue; `held` records one "
@@ -217,8 +225,8 @@ class DialogueUpdateIn(StrictInput):
     rw: Neighbourhood | None = Field(None, description="Only together with `area`.")
     rt: Neighbourhood | None = Field(None, description="Only together with `area` and `rw`.")
     venue_name: str | SkipJsonSchema[None] = Field(None, min_length=1, max_length=200)
-    start: AwareDatetime | SkipJsonSchema[None] = Field(None, description=TIME_DESCRIPTION)
-    end: AwareDatetime | SkipJsonSchema[None] = Field(None, description=TIME_DESCRIPTION)
+    start: ClientTime | SkipJsonSchema[None] = Field(None, description=TIME_DESCRIPTION)
+    end: ClientTime | SkipJsonSchema[None] = Field(None, description=TIME_DESCRIPTION)
     host: Id | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None
@@ -236,8 +244,8 @@ class DialogueUpdateIn(StrictInput):
 
 
 class HeldIn(StrictInput):
-    actual_start: AwareDatetime = Field(description=TIME_DESCRIPTION)
-    actual_end: AwareDatetime | None = Field(None, description="May follow later.")
+    actual_start: ClientTime = Field(description=TIME_DESCRIPTION)
+    actual_end: ClientTime | None = Field(None, description="May follow later.")
 
 
 class CancelIn(StrictInput):
@@ -304,13 +312,13 @@ class FindingIn(StrictInput):
 
 
 class InspectionIn(StrictInput):
-    inspected_at: AwareDatetime = Field(description=TIME_DESCRIPTION)
+    inspected_at: ClientTime = Field(description=TIME_DESCRIPTION)
     notes: LongText = ""
     findings: list[FindingIn] = Field(max_length=100)
     follow_up_owner: Id | None = Field(
         None, description="Who acts on the problems found; default the host."
     )
-    follow_up_due: date | None = Field(None, description="Default: in 14 days.")
+    follow_up_due: CalendarDay | None = Field(None, description="Default: in 14 days.")
 
 
 class FindingOut(Schema):
@@ -341,7 +349,7 @@ class InspectionOut(Schema):
 class FollowUpIn(StrictInput):
     title: str = Field(max_length=255, description="What is to be done.")
     owner: Id | None = Field(None, description="Who keeps the promise; default the caller.")
-    due_date: date
+    due_date: CalendarDay
 
 
 class FollowUpCloseIn(StrictInput):

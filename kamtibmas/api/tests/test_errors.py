@@ -11,7 +11,7 @@ from django.test import Client, RequestFactory
 from django.utils import translation
 
 from kamtibmas.api.language import api_language
-from kamtibmas.api.tests.client import api_client
+from kamtibmas.api.tests.client import api_client, send
 from kamtibmas.api.v1 import api
 from kamtibmas.engagements.models import Dialogue
 
@@ -111,7 +111,13 @@ def test_an_empty_body_asks_for_a_json_object(bekasi):
 def test_unknown_path_is_a_json_404(bekasi):
     client = api_client(bekasi.officer_selatan, language="en")
 
-    for url in ("/api/v1/nothing", "/api/v1/engagements/1/nothing", "/api/v1/engagements/x"):
+    for url in (
+        "/api/v1/nothing",
+        "/api/v1/engagements/1/nothing",
+        "/api/v1/engagements/x",
+        "/api/v1/engagements/-5/topics/x",
+        "/api/v1/engagements/%0A%C3%81/follow-ups",  # a line break in the path
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.json() == {"detail": "Not found.", "code": "not_found", "errors": []}
@@ -175,3 +181,48 @@ def test_a_nul_character_in_the_query_is_refused(bekasi, query):
 
     assert response.status_code == 400
     assert response.json()["code"] == "nul_character"
+
+
+def test_unknown_query_parameters_are_refused_by_name(bekasi):
+    client = api_client(bekasi.officer_selatan, language="en")
+
+    response = client.get("/api/v1/engagements?stauts=open")
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "stauts",
+            "location": "query",
+            "message": "Unknown field: this request does not accept it.",
+            "code": "extra_forbidden",
+        }
+    ]
+    assert client.get("/api/v1/aspirations?limit=5&page=2").status_code == 422
+    assert client.get("/api/v1/aspirations?limit=5").status_code == 200
+
+
+def test_days_and_times_must_be_written_out_not_given_as_numbers(bekasi):
+    """pydantic alone takes 0 as 1 January 1970 and 1700000000 as a Unix time."""
+    client = api_client(bekasi.officer_selatan, language="en")
+
+    for query in ("to=0", "from=20250731", "from=2025-07-31T00:00:00Z"):
+        response = client.get(f"/api/v1/engagements?{query}")
+        assert response.status_code == 422, query
+        assert response.json()["errors"][0]["message"] == "Enter a date as YYYY-MM-DD."
+    assert client.get("/api/v1/engagements?from=2025-07-31&to=2025-08-31").status_code == 200
+    for start in (0, "1700000000"):
+        response = send(
+            client,
+            "POST",
+            "/api/v1/engagements",
+            {
+                "type": "sambang",
+                "title": "Sambang",
+                "area": bekasi.kayuringin.pk,
+                "venue_name": "Pos RW 024",
+                "start": start,
+                "end": "2031-07-31T12:00:00+07:00",
+            },
+        )
+        assert response.status_code == 422, start
+        assert response.json()["errors"][0]["field"] == "start"

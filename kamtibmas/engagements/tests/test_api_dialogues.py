@@ -265,7 +265,7 @@ def test_a_commander_organises_for_a_unit_below(bekasi):
         ({"days": -2}, None, "planned_in_past"),
         ({"end": _at(2).isoformat()}, None, "planned_end"),
         ({"start": "2026-01-01T10:00:00"}, "start", "timezone_aware"),
-        ({"start": "next tuesday"}, "start", "datetime_from_date_parsing"),
+        ({"start": "next tuesday"}, "start", "datetime_type"),
         ({"area": "32.75.01.1002", "rw": 3, "rt": 4}, None, "area_scope"),
         ({"rw": None}, "rt", "rt_needs_rw"),
         ({"area": "32.75.04", "rt": None}, "rw", "rw_needs_village"),
