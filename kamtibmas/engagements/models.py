@@ -132,6 +132,8 @@ class Dialogue(models.Model):
             models.Index(fields=["unit", "planned_start"], name="dialogue_unit_start"),
             models.Index(fields=["area", "planned_start"], name="dialogue_area_start"),
             models.Index(fields=["is_public", "status", "planned_start"], name="dialogue_public"),
+            # dialogues_public_version: the newest change, read by kept public pages.
+            models.Index(fields=["updated_at"], name="dialogue_updated"),
         ]
         constraints = [
             models.CheckConstraint(

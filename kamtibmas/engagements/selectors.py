@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from kamtibmas.core.scope import get_visible_or_404, visible_to
 from kamtibmas.core.timefmt import local_today, resolve_zone
 from kamtibmas.engagements.models import (
     Dialogue,
+    DialogueOfficial,
     DialogueStatus,
     FollowUp,
     FollowUpStatus,
@@ -104,9 +106,10 @@ def public_area_from_code(code: str | None) -> Area | None:
 def dialogue_public_list(
     *, now: datetime | None = None, area: Area | None = None
 ) -> tuple[list[Dialogue], list[Dialogue]]:
-    """Announced dialogues: upcoming (soonest first) and recent (last 60 days)."""
+    """Announced dialogues: upcoming (soonest first) and recent (last 60 days), with
+    their type and area (what the list shows; not the unit)."""
     now = now or timezone.now()
-    public = _public(area).select_related("type", "area", "unit")
+    public = _public(area).select_related("type", "area")
     upcoming = list(
         public.filter(planned_end__gte=now)
         .exclude(status=DialogueStatus.HELD)
@@ -115,11 +118,45 @@ def dialogue_public_list(
     recent: list[Dialogue] = list(
         public.filter(
             status=DialogueStatus.HELD, planned_start__gte=now - timedelta(days=PUBLIC_RECENT_DAYS)
-        )
-        .annotate(topic_count=Count("topics"))
-        .order_by("-planned_start")[:100]
+        ).order_by("-planned_start")[:100]
     )
     return upcoming, recent
+
+
+def dialogues_public_version() -> str:
+    """Changes when a dialogue is planned, recorded or changed through the services,
+    each of which sets its ``updated_at``: the newest id and the newest ``updated_at``.
+    Public pages built from the dialogues may be kept under it a short while (edits
+    outside the services, deletions and changes to areas, units or types do not
+    change it). One statement, no ORM compilation: it is read on every request to
+    a kept page; both maxima come from an index."""
+    table = connection.ops.quote_name(Dialogue._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(id) FROM {table}), (SELECT MAX(updated_at) FROM {table})"  # noqa: S608 (a table name)
+        )
+        newest_id, newest_change = cursor.fetchone()
+    return f"{newest_id or 0}.{newest_change or ''}"
+
+
+def dialogue_public_version(*, pk: int) -> str | None:
+    """Changes when the announced dialogue ``pk`` or its officials change through the
+    services (officials are added and removed without touching the dialogue, so their
+    number and newest id count too); ``None`` when no announced dialogue has that id.
+    Primary-key and foreign-key look-ups only."""
+    dialogues = connection.ops.quote_name(Dialogue._meta.db_table)
+    officials = connection.ops.quote_name(DialogueOfficial._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT updated_at, (SELECT COUNT(*) FROM {officials} WHERE dialogue_id = %s), "  # noqa: S608 (table names)
+            f"(SELECT MAX(id) FROM {officials} WHERE dialogue_id = %s) "
+            f"FROM {dialogues} WHERE id = %s AND is_public",
+            [pk, pk, pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return "{}.{}.{}".format(*row)
 
 
 def dialogue_public_get(*, pk: int) -> Dialogue:

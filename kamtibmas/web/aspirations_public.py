@@ -39,6 +39,7 @@ from kamtibmas.aspirations.selectors import (
     aspiration_updates,
     duplicate_candidates,
     public_area,
+    public_cases_version,
 )
 from kamtibmas.aspirations.services import (
     MAX_PHOTOS,
@@ -60,6 +61,7 @@ from kamtibmas.web.forms_aspirations import (
     TrackForm,
     villages_covered,
 )
+from kamtibmas.web.pagecache import page_cached
 
 INVALID = 400
 SIMILAR_MIN_CHARS = 20
@@ -270,7 +272,12 @@ def _shortened(text: str) -> str:
     return text[: SIMILAR_TEXT_SHOWN - 1].rstrip() + "…"
 
 
+def _cases_version(number: str) -> str:
+    return "{}.{}".format(*public_cases_version())
+
+
 @require_safe
+@page_cached(version=_cases_version)
 def aspiration_public(request: HttpRequest, number: str) -> HttpResponse:
     """A public case by its number: text, place, status and public updates. Cases
     that are confidential, anonymous or rejected as spam are not found here."""

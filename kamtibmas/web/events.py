@@ -39,6 +39,8 @@ from kamtibmas.engagements.selectors import (
     dialogue_public_get,
     dialogue_public_list,
     dialogue_public_places,
+    dialogue_public_version,
+    dialogues_public_version,
     public_area_from_code,
 )
 from kamtibmas.engagements.services import (
@@ -48,6 +50,7 @@ from kamtibmas.engagements.services import (
     checkin_submit,
 )
 from kamtibmas.web.decorators import staff_required
+from kamtibmas.web.pagecache import page_cached
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Calendar apps poll the feed; a few minutes of caching spares the database.
@@ -110,6 +113,7 @@ def _calendar_response(
 
 
 @require_safe
+@page_cached(version=dialogues_public_version, params=("area",))
 def events_list(request: HttpRequest) -> HttpResponse:
     """``?area=32.75`` narrows the list (and the feed it offers) to one area."""
     area = public_area_from_code(request.GET.get("area"))
@@ -130,6 +134,7 @@ def events_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@page_cached(version=dialogue_public_version)
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dialogue = dialogue_public_get(pk=pk)
     (place,) = dialogue_public_places([dialogue]).values()

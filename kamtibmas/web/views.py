@@ -17,9 +17,11 @@ from kamtibmas.aspirations.selectors import InboxFilters, aspiration_list, overd
 from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.selectors import dialogue_upcoming, follow_ups_of, follow_ups_overdue
 from kamtibmas.web.decorators import is_staff_member, staff_required
+from kamtibmas.web.pagecache import page_cached
 
 
 @require_GET
+@page_cached()
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
 

@@ -152,13 +152,20 @@ def database_from_env(url: str | None) -> dict[str, Any]:
 
 DATABASES = {"default": database_from_env(os.environ.get("DATABASE_URL"))}
 # Per process. "responses": whole public answers kept a few seconds (Open311 lists),
-# few of them, as each may be large.
+# few of them, as each may be large. "pages": public HTML pages for anonymous visitors
+# (kamtibmas.web.pagecache), each at most 150 KB: a few languages and areas of a few
+# pages, at most some 30 MB.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "responses": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "responses",
         "OPTIONS": {"MAX_ENTRIES": 64},
+    },
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 200},
     },
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -274,6 +281,9 @@ KAMTIBMAS_SITE_DOMAIN = os.environ.get("KAMTIBMAS_SITE_DOMAIN", "")
 KAMTIBMAS_BENCH_BASELINES = env_bool("KAMTIBMAS_BENCH_BASELINES")
 # Seconds an Open311 list answer is kept while no case changes (0: never kept).
 KAMTIBMAS_OPEN311_LIST_CACHE_SECONDS = 10
+# Seconds a public page is kept for anonymous visitors while its data does not change
+# (kamtibmas.web.pagecache; 0: never kept).
+KAMTIBMAS_PAGE_CACHE_SECONDS = 10
 # Open311 POST without an API key (throttled per client); off: partners need a key.
 KAMTIBMAS_OPEN311_KEYLESS_INTAKE = env_bool("KAMTIBMAS_OPEN311_KEYLESS_INTAKE")
 

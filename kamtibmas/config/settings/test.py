@@ -32,3 +32,5 @@ KAMTIBMAS_TRIAGE_CACHE_DIR = (
 # Tests roll back what they wrote, and SQLite then hands out the same ids again: a
 # kept Open311 list would outlive its data. The cache has tests of its own.
 KAMTIBMAS_OPEN311_LIST_CACHE_SECONDS = 0
+# The same holds for kept public pages (kamtibmas.web.tests.test_pagecache turns them on).
+KAMTIBMAS_PAGE_CACHE_SECONDS = 0
