@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -106,23 +108,41 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
+#: When this process last wrote ``last_used_at`` of a token, by digest (monotonic s).
+_last_recorded: dict[str, float] = {}
+
+
 def api_token_authenticate(raw: str) -> User | None:
-    """The active user a token belongs to, or ``None``. Records when it was used."""
+    """The active user a token belongs to, or ``None``. Records when it was used.
+
+    One raw query (a token and its user): authentication runs before every API
+    request, and the ORM spent four times the database's time composing this one.
+    """
     if not raw or not raw.startswith("kmt_"):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(raw), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active:
+    digest = token_digest(raw)
+    found = list(User.objects.raw(_user_by_token_sql(), [digest]))
+    if not found or not found[0].is_active:
         return None
-    now = timezone.now()
-    # Write at most once a minute per token: authentication is on every API request.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+    user = found[0]
+    # Written at most once a minute per token and process: not on every request.
+    clock = time.monotonic()
+    if clock - _last_recorded.get(digest, -math.inf) > 60:
         with transaction.atomic():
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+            token_id = user.__dict__["token_id"]  # the query's extra column
+            ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
+        _last_recorded[digest] = clock
+    return user
+
+
+def _user_by_token_sql() -> str:
+    quote = connection.ops.quote_name
+    users, tokens = quote(User._meta.db_table), quote(ApiToken._meta.db_table)
+    return (
+        f"SELECT {users}.*, {tokens}.id AS token_id FROM {tokens} "  # noqa: S608 (names)
+        f"JOIN {users} ON {users}.id = {tokens}.user_id "
+        f"WHERE {tokens}.digest = %s AND {tokens}.revoked_at IS NULL"
+    )
 
 
 def user_find_by_phone(phone: str) -> Any:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from kamtibmas.areas.models import Area, AreaLevel
+from kamtibmas.areas.selectors import area_remembered
 from kamtibmas.areas.services import area_rt_get_or_create, area_rw_get_or_create
 
 
@@ -27,11 +28,10 @@ def area_by_reference(reference: int | str, *, field: str = "area") -> Area:
     """
     if isinstance(reference, bool):
         raise _invalid(field, _("Give an area id or code."), "unknown_area")
-    areas = Area.objects.all()
     if isinstance(reference, int):
-        area = areas.filter(pk=reference).first()
+        area = area_remembered(pk=reference)
     else:
-        area = areas.filter(code=reference.strip()).first()
+        area = area_remembered(code=reference.strip())
     if area is None:
         raise _invalid(
             field, _("There is no area “%(area)s”.") % {"area": reference}, "unknown_area"

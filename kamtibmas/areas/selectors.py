@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable
 
 from django.db.models import Q
 
 from kamtibmas.areas.geo import box_half_width, box_inner_radius_km, haversine_km
-from kamtibmas.areas.models import Unit, UnitKind
+from kamtibmas.areas.models import Area, Unit, UnitKind
+from kamtibmas.core.reference import remembered
 
 # First search box: ± this many degrees of latitude (about 5.5 km), then ×4 each round.
 NEAREST_FIRST_HALF_HEIGHT = 0.05
@@ -73,3 +75,22 @@ def _box_q(latitude: float, longitude: float, half_height: float, half_width: fl
     if east > 180:
         return box & (Q(longitude__gte=west) | Q(longitude__lte=east - 360))
     return box & Q(longitude__gte=west, longitude__lte=east)
+
+
+def unit_remembered(pk: int) -> Unit:
+    """Unit ``pk`` from this process's memory of reference data (a copy of its own:
+    the caller may change it). Raises ``Unit.DoesNotExist``."""
+    found = remembered(("unit", pk), lambda: Unit.objects.filter(pk=pk).first())
+    if found is None:
+        raise Unit.DoesNotExist(f"No unit {pk}.")
+    return copy.copy(found)
+
+
+def area_remembered(*, pk: int | None = None, code: str | None = None) -> Area | None:
+    """The area with id ``pk`` or Kemendagri ``code`` (a copy of its own), from this
+    process's memory of reference data; ``None`` when there is none."""
+    if pk is not None:
+        found = remembered(("area", pk), lambda: Area.objects.filter(pk=pk).first())
+    else:
+        found = remembered(("area-code", code), lambda: Area.objects.filter(code=code).first())
+    return copy.copy(found) if found is not None else None

@@ -23,7 +23,9 @@ from kamtibmas.areas.models import (
     within_q,
 )
 from kamtibmas.areas.registry import RegistryRecord, registry_read
+from kamtibmas.areas.selectors import area_remembered
 from kamtibmas.areas.timezones import timezone_for_code
+from kamtibmas.core.reference import reference_changed
 
 # The ancestor columns in level order: province_id, regency_id, … rw_id.
 ANCESTOR_COLUMNS = tuple(f"{name}_id" for name in ANCESTOR_FIELD.values())
@@ -89,7 +91,7 @@ def _neighbourhood(*, parent: Area, number: int, level: AreaLevel, kind: AreaKin
     if not 1 <= number <= 999:
         raise ValueError("RW and RT numbers run from 1 to 999.")
     code = f"{parent.code}.{number:03d}"
-    existing = Area.objects.filter(code=code).first()
+    existing = area_remembered(code=code)
     if existing is not None:
         return existing
     label = "RW" if level == AreaLevel.RW else "RT"
@@ -244,6 +246,8 @@ def _registry_level_load(
                 changed.append(Area(pk=row[0], name=record.name, kind=record.kind, updated_at=now))
         _areas_insert(new)
         Area.objects.bulk_update(changed, ["name", "kind", "updated_at"])
+        if changed:
+            reference_changed()  # bulk_update sends no signal
         created += len(new)
         updated += len(changed)
         if progress is not None and not last:  # the caller reports the last after commit

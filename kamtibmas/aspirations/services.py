@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 
 from kamtibmas.accounts.models import Role, User
 from kamtibmas.areas.models import Area, AreaLevel, Unit, UnitKind
+from kamtibmas.areas.selectors import unit_remembered
 from kamtibmas.aspirations import receipt, sla
 from kamtibmas.aspirations.lifecycle import (
     FINAL_STATES,
@@ -56,6 +57,7 @@ from kamtibmas.aspirations.routing import (
     route,
     territorial_unit,
 )
+from kamtibmas.core.reference import remembered
 from kamtibmas.core.scope import visible_to
 from kamtibmas.core.timefmt import resolve_zone
 from kamtibmas.engagements.models import Dialogue
@@ -89,8 +91,12 @@ class Submitted:
 # Reading what the rules need
 
 
-def covering_units(area: Area) -> list[CoveringUnit]:
+def covering_units(area: Area) -> tuple[CoveringUnit, ...]:
     """Units whose coverage contains ``area`` (through the area or an ancestor)."""
+    return remembered(("covering", area.pk), lambda: _covering_units(area))
+
+
+def _covering_units(area: Area) -> tuple[CoveringUnit, ...]:
     chain = [*area.ancestor_ids(), area.pk]
     level_of = {pk: level for level, pk in enumerate(chain, start=1)}
     rows = Unit.coverage.through.objects.filter(area_id__in=chain).values_list(
@@ -110,27 +116,42 @@ def covering_units(area: Area) -> list[CoveringUnit]:
             found[unit_id] = candidate
     # Functional units (Satreskrim, …) cover a whole city but are not "the unit of
     # the area": they receive cases by rule, not by territory.
-    return [u for u in found.values() if u.kind != UnitKind.SATUAN or not u.is_police]
+    return tuple(u for u in found.values() if u.kind != UnitKind.SATUAN or not u.is_police)
 
 
-def _rules_for(area: Area, covering: Sequence[CoveringUnit]) -> list[RuleView]:
+def _rules_for(area: Area, covering: Sequence[CoveringUnit]) -> tuple[RuleView, ...]:
+    key = ("rules", area.pk, tuple(sorted((u.id, u.depth) for u in covering)))
+    return remembered(key, lambda: _rules_read(area, covering))
+
+
+def _rules_read(area: Area, covering: Sequence[CoveringUnit]) -> tuple[RuleView, ...]:
     chain = [*area.ancestor_ids(), area.pk]
     depth_of = {u.id: u.depth for u in covering}
     rules = RoutingRule.objects.filter(jurisdiction_id__in=depth_of).filter(
         models.Q(area__isnull=True) | models.Q(area_id__in=chain)
     )
-    return [
+    return tuple(
         RuleView(
-            id=rule.pk,
-            jurisdiction_depth=depth_of[rule.jurisdiction_id],
-            category=rule.category,
-            responsible=rule.responsible,
-            area_id=rule.area_id,
-            area_level=rule.area.level if rule.area is not None else 0,
-            target_id=rule.target_id,
+            id=pk,
+            jurisdiction_depth=depth_of[jurisdiction_id],
+            category=category,
+            responsible=responsible,
+            area_id=area_id,
+            area_level=area_level or 0,
+            target_id=target_id,
         )
-        for rule in rules.select_related("area")
-    ]
+        for pk, jurisdiction_id, category, responsible, area_id, area_level, target_id in (
+            rules.values_list(
+                "pk",
+                "jurisdiction_id",
+                "category",
+                "responsible",
+                "area_id",
+                "area__level",
+                "target_id",
+            )
+        )
+    )
 
 
 def aspiration_route_for(*, area: Area, category: str, responsible: str) -> RouteDecision | None:
@@ -147,6 +168,10 @@ def aspiration_route_for(*, area: Area, category: str, responsible: str) -> Rout
 def sla_context(unit: Unit) -> tuple[sla.SlaPolicy, sla.HolidayCalendar]:
     """The SLA policy and calendar of ``unit``: its own setting or its nearest
     ancestor's, else the §4 defaults and the national calendar."""
+    return remembered(("sla", unit.pk, unit.path), lambda: _sla_read(unit))
+
+
+def _sla_read(unit: Unit) -> tuple[sla.SlaPolicy, sla.HolidayCalendar]:
     ids = [int(pk) for pk in unit.path.strip("/").split("/") if pk]
     settings_by_unit = {s.unit_id: s for s in SlaSetting.objects.filter(unit_id__in=ids)}
     for pk in reversed(ids):
@@ -422,9 +447,9 @@ def aspiration_submit(
         assigned_unit_id=decision.unit_id,
         search_terms=f" {textsearch.index_text(cleaned_text)} ",
     )
-    # Both units in one query: the deadlines need the one, the caller's answer the other.
-    units = Unit.objects.in_bulk({territorial.id, decision.unit_id})
-    aspiration.unit, aspiration.assigned_unit = units[territorial.id], units[decision.unit_id]
+    # The deadlines need the one, the caller's answer the other.
+    aspiration.unit = unit_remembered(territorial.id)
+    aspiration.assigned_unit = unit_remembered(decision.unit_id)
     stored: list[AspirationPhoto] = []
     try:
         with transaction.atomic():

@@ -50,3 +50,18 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client or '-'}:{self.key}"
+
+
+class ReferenceVersion(models.Model):
+    """One row: a random stamp that changes, in the same transaction, whenever
+    reference data changes (areas, units and their coverage, routing rules, SLA
+    settings). Each process keeps what it read from those tables under the stamp it
+    read with (``core.reference``); a new stamp empties that memory."""
+
+    stamp = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("reference data version")
+
+    def __str__(self) -> str:
+        return self.stamp

@@ -57,6 +57,26 @@ def _queue_delivery(*, message_id: str, run_after: datetime | None = None) -> No
     task.enqueue(message_id)
 
 
+def _tasks_in_this_database() -> bool:
+    return bool(settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend")
+
+
+def _wake_worker(*, message_id: str, run_after: datetime | None = None) -> None:
+    """Queue the delivery task of a message the current transaction writes.
+
+    With the database task backend the task row is written in that transaction: it
+    commits or rolls back with the message, and a change costs one write transaction,
+    not two (§9 P3). Other backends (a queue outside the database) get the task when
+    the transaction has committed; a task lost in between is picked up by the sweep.
+    """
+    if _tasks_in_this_database():
+        _queue_delivery(message_id=message_id, run_after=run_after)
+    else:
+        transaction.on_commit(
+            partial(_queue_delivery, message_id=message_id, run_after=run_after), robust=True
+        )
+
+
 def notification_enqueue(
     *,
     channel: str,
@@ -103,10 +123,7 @@ def notification_enqueue(
         if existing is None:
             raise
         return existing
-    transaction.on_commit(
-        partial(_queue_delivery, message_id=str(message.pk)),
-        robust=True,  # a lost enqueue is picked up by outbox_deliver_due
-    )
+    _wake_worker(message_id=str(message.pk))
     return message
 
 
@@ -169,10 +186,7 @@ def _record_failure(message: OutboxMessage, *, reason: str, temporary: bool) -> 
             .update(**changes)
         )
         if recorded and next_attempt_at is not None:
-            transaction.on_commit(
-                partial(_queue_delivery, message_id=str(message.pk), run_after=next_attempt_at),
-                robust=True,
-            )
+            _wake_worker(message_id=str(message.pk), run_after=next_attempt_at)
     logger.warning(
         "Notification %s via %s failed (attempt %d, %s): %s",
         message.pk,
@@ -260,5 +274,5 @@ def outbox_retry(*, message_id: uuid.UUID | str) -> OutboxMessage:
         if message.status == OutboxStatus.DEAD:
             changes.update(status=OutboxStatus.PENDING, attempts=0)
         OutboxMessage.objects.filter(pk=message.pk).update(**changes)
-        transaction.on_commit(partial(_queue_delivery, message_id=str(message.pk)), robust=True)
+        _wake_worker(message_id=str(message.pk))
     return OutboxMessage.objects.get(pk=message.pk)

@@ -89,14 +89,27 @@ def test_a_committed_change_is_delivered_once_by_the_worker(outbox_dir):
 
 
 @pytest.mark.django_db
-def test_the_same_event_enqueued_twice_is_one_message(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+def test_the_same_event_enqueued_twice_is_one_message():
+    with transaction.atomic():
         first = enqueue()
         second = enqueue(body="A different text for the same event.")
 
     assert first.pk == second.pk
     assert OutboxMessage.objects.get().body == "Aspirasi Anda ASP-12 sudah diterima."
+    assert DBTaskResult.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_with_a_queue_outside_the_database_the_task_waits_for_the_commit(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        enqueue()
+        enqueue(body="A different text for the same event.")
+
     assert len(callbacks) == 1
+    assert not DBTaskResult.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -139,7 +152,9 @@ def test_a_temporary_failure_is_retried_later_with_the_same_idempotency_key(
     assert message.status == OutboxStatus.FAILED and message.attempts == 1
     assert timedelta(seconds=45) < wait <= timedelta(seconds=72)
     assert "500" in message.last_error and PHONE not in message.last_error
-    retry_task = DBTaskResult.objects.get(args_kwargs__args=[str(message.pk)])
+    _first, retry_task = DBTaskResult.objects.filter(args_kwargs__args=[str(message.pk)]).order_by(
+        "enqueued_at"
+    )
     assert abs(retry_task.run_after - message.next_attempt_at) < timedelta(seconds=1)
 
     assert outbox_deliver(message_id=message.pk) is None  # not yet due

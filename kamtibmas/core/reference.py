@@ -1,0 +1,111 @@
+"""Reference data read once per process, not once per request.
+
+Every intake asks the same questions of tables that change a few times a year: which
+units cover this kelurahan, which routing rules apply there, which SLA policy a unit
+keeps, which area a code names. Answering them from the database cost about half of
+an aspiration submit (§9 P3). Here each process remembers the answers, under the
+stamp of ``ReferenceVersion``:
+
+* any change to those tables writes a new random stamp in the same transaction
+  (signals below, and ``reference_changed()`` from the bulk paths that bypass them);
+* every lookup first reads the stamp (one primary-key read); a stamp other than the
+  one the memory was filled under empties it. So a change is seen by every process at
+  the moment it commits, never later, and a rolled-back change (a test's
+  transaction) brings back a stamp whose answers were true of the data it restores.
+
+Values must be immutable or copied by the caller: several threads share them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from django.db import connection, models
+
+T = TypeVar("T")
+
+#: Remembered answers per process; the oldest go first beyond this.
+MAX_ENTRIES = 20_000
+
+_lock = threading.Lock()
+_memory: OrderedDict[Hashable, Any] = OrderedDict()
+_memory_stamp: str | None = None
+
+
+def _current_stamp() -> str:
+    from kamtibmas.core.models import ReferenceVersion
+
+    table = connection.ops.quote_name(ReferenceVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT stamp FROM {table} WHERE id = 1")  # noqa: S608 (a table name)
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+def remembered(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it returned before under the current stamp. ``None`` is
+    not remembered (a missing row may appear without the stamp changing)."""
+    global _memory_stamp
+    stamp = _current_stamp()
+    with _lock:
+        if stamp != _memory_stamp:
+            _memory.clear()
+            _memory_stamp = stamp
+        elif key in _memory:
+            _memory.move_to_end(key)
+            return _memory[key]
+    value = compute()
+    if value is not None and stamp:
+        with _lock:
+            if _memory_stamp == stamp:
+                _memory[key] = value
+                while len(_memory) > MAX_ENTRIES:
+                    _memory.popitem(last=False)
+    return value
+
+
+def reference_changed(**_signal: Any) -> None:
+    """Give reference data a new stamp (inside the caller's transaction, if any)."""
+    from kamtibmas.core.models import ReferenceVersion
+
+    updated = ReferenceVersion.objects.filter(pk=1).update(stamp=secrets.token_hex(16))
+    if not updated:
+        ReferenceVersion.objects.get_or_create(pk=1, defaults={"stamp": secrets.token_hex(16)})
+
+
+def forget() -> None:
+    """Empty this process's memory (tests that change rows behind the services)."""
+    global _memory_stamp
+    with _lock:
+        _memory.clear()
+        _memory_stamp = None
+
+
+def _changed_not_created(*, created: bool, **_signal: Any) -> None:
+    if not created:
+        reference_changed()
+
+
+def watch(*senders: type[models.Model], new_rows_too: bool = True) -> None:
+    """New stamp on every save and delete of ``senders`` (and their many-to-many
+    fields): called from the apps' ``ready``. ``new_rows_too=False`` where a new row
+    changes no remembered answer (lookups that found nothing are not remembered): a
+    new RW or RT, created the first time a report names it, must not empty every
+    process's memory."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    for sender in senders:
+        uid = f"reference:{sender._meta.label}"
+        on_save = reference_changed if new_rows_too else _changed_not_created
+        post_save.connect(on_save, sender=sender, dispatch_uid=f"{uid}:save")
+        post_delete.connect(reference_changed, sender=sender, dispatch_uid=f"{uid}:delete")
+        for field in sender._meta.local_many_to_many:
+            m2m_changed.connect(
+                reference_changed,
+                sender=field.remote_field.through,
+                dispatch_uid=f"{uid}:{field.name}",
+            )
