@@ -51,6 +51,7 @@ from kamtibmas.aspirations.schemas import (
     UpdateOut,
 )
 from kamtibmas.aspirations.tracking import TrackingThrottled, aspiration_track
+from kamtibmas.core.reference import reference_snapshot
 from kamtibmas.core.scope import visible_to
 from kamtibmas.core.throttle import Limit, throttle_allow
 from kamtibmas.engagements.models import Dialogue
@@ -159,7 +160,7 @@ def create_aspiration(
 ) -> Status[AspirationCreatedOut]:
     user = _actor(request)
     resident = user.role == Role.RESIDENT
-    with transaction.atomic():
+    with transaction.atomic(), reference_snapshot():
         # A resident's scope holds no dialogue: naming one is refused like any other.
         dialogue = _dialogue(user, payload.dialogue)
         submitted = services.aspiration_submit(

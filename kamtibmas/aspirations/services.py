@@ -57,7 +57,7 @@ from kamtibmas.aspirations.routing import (
     route,
     territorial_unit,
 )
-from kamtibmas.core.reference import remembered
+from kamtibmas.core.reference import in_reference_snapshot, remembered
 from kamtibmas.core.scope import visible_to
 from kamtibmas.core.timefmt import resolve_zone
 from kamtibmas.engagements.models import Dialogue
@@ -327,6 +327,7 @@ def _clean_place(
     return area, latitude, longitude
 
 
+@in_reference_snapshot
 def aspiration_submit(
     *,
     text: str,

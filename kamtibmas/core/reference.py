@@ -21,12 +21,16 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import connection, models
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 #: Remembered answers per process; the oldest go first beyond this.
 MAX_ENTRIES = 20_000
@@ -34,6 +38,8 @@ MAX_ENTRIES = 20_000
 _lock = threading.Lock()
 _memory: OrderedDict[Hashable, Any] = OrderedDict()
 _memory_stamp: str | None = None
+# The stamp of the reference_snapshot() the current code runs in, if any.
+_snapshot: ContextVar[str | None] = ContextVar("kamtibmas_reference_stamp", default=None)
 
 
 def _current_stamp() -> str:
@@ -46,11 +52,40 @@ def _current_stamp() -> str:
     return row[0] if row else ""
 
 
+@contextmanager
+def reference_snapshot() -> Iterator[None]:
+    """Read the stamp once for every lookup inside (one intake asks half a dozen).
+
+    Open it inside the transaction of the work: on SQLite that transaction holds the
+    write lock, so no change can come in between; on PostgreSQL a change committed
+    meanwhile is seen by the next request, as if this one had started a little
+    earlier. A change made inside renews the snapshot's stamp too."""
+    if _snapshot.get() is not None:
+        yield
+        return
+    token = _snapshot.set(_current_stamp())
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
+def in_reference_snapshot(function: Callable[P, T]) -> Callable[P, T]:
+    """``function`` runs in a ``reference_snapshot()``."""
+
+    @wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with reference_snapshot():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 def remembered(key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, or what it returned before under the current stamp. ``None`` is
     not remembered (a missing row may appear without the stamp changing)."""
     global _memory_stamp
-    stamp = _current_stamp()
+    stamp = _snapshot.get() or _current_stamp()
     with _lock:
         if stamp != _memory_stamp:
             _memory.clear()
@@ -72,9 +107,11 @@ def reference_changed(**_signal: Any) -> None:
     """Give reference data a new stamp (inside the caller's transaction, if any)."""
     from kamtibmas.core.models import ReferenceVersion
 
-    updated = ReferenceVersion.objects.filter(pk=1).update(stamp=secrets.token_hex(16))
-    if not updated:
-        ReferenceVersion.objects.get_or_create(pk=1, defaults={"stamp": secrets.token_hex(16)})
+    stamp = secrets.token_hex(16)
+    if not ReferenceVersion.objects.filter(pk=1).update(stamp=stamp):
+        stamp = ReferenceVersion.objects.get_or_create(pk=1, defaults={"stamp": stamp})[0].stamp
+    if _snapshot.get() is not None:
+        _snapshot.set(stamp)
 
 
 def forget() -> None:
