@@ -12,6 +12,11 @@ shows*, read on every request (``dialogues_public_version``, ``public_cases_vers
 the next request renders afresh; the timeout only bounds what the version does not
 see (areas, units, types, edits outside the services, deletions, time passing).
 
+**How fresh.** The version itself is asked at most once per
+``KAMTIBMAS_PAGE_VERSION_SECONDS`` (1) per process and page: on PostgreSQL one
+statement is a round trip to another process on the same cores, and would cost a
+kept page half its speed (§9 P2). A change shows within that second.
+
 **Who.** Only GET and HEAD without a session or messages cookie, from an anonymous
 user, whose query parameters are all among the view's ``params`` (other parameters
 would only fill the cache). Everyone else gets the view itself, and their answer is
@@ -36,6 +41,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -61,6 +68,12 @@ _RENDERING = "_kamtibmas_page_cache_rendering"
 
 View = Callable[..., HttpResponse]
 Version = Callable[..., str | None]
+
+# (version function, view arguments) -> (when asked, the answer), this process.
+_versions: dict[tuple[Any, ...], tuple[float, str]] = {}
+_versions_lock = threading.Lock()
+# Pages with arguments (an event's id) each have a version: forget them beyond this.
+_VERSIONS_KEPT = 10_000
 
 
 def rendering(request: HttpRequest | None) -> bool:
@@ -93,7 +106,7 @@ def page_cached(
             seconds: int = settings.KAMTIBMAS_PAGE_CACHE_SECONDS
             if not seconds or not _anonymous_read(request, allowed):
                 return _headers(view(request, *args, **kwargs))
-            data_version = "" if version is None else version(**kwargs)
+            data_version = "" if version is None else _recent_version(version, kwargs)
             if data_version is None:
                 return _headers(view(request, *args, **kwargs))
             key = _key(request, data_version)
@@ -114,6 +127,25 @@ def page_cached(
         return wrapper
 
     return decorator
+
+
+def _recent_version(version: Version, kwargs: dict[str, Any]) -> str | None:
+    """``version(**kwargs)``, asked at most once per KAMTIBMAS_PAGE_VERSION_SECONDS."""
+    seconds: float = settings.KAMTIBMAS_PAGE_VERSION_SECONDS
+    if not seconds:
+        return version(**kwargs)
+    key = (version, *sorted(kwargs.items()))
+    now = time.monotonic()
+    found = _versions.get(key)
+    if found is not None and now - found[0] < seconds:
+        return found[1]
+    answer = version(**kwargs)
+    if answer is not None:  # unknown ids are not remembered: anyone can ask for many
+        with _versions_lock:
+            if len(_versions) >= _VERSIONS_KEPT:
+                _versions.clear()
+            _versions[key] = (now, answer)
+    return answer
 
 
 def _anonymous_read(request: HttpRequest, allowed: frozenset[str]) -> bool:

@@ -284,6 +284,9 @@ KAMTIBMAS_OPEN311_LIST_CACHE_SECONDS = 10
 # Seconds a public page is kept for anonymous visitors while its data does not change
 # (kamtibmas.web.pagecache; 0: never kept).
 KAMTIBMAS_PAGE_CACHE_SECONDS = 10
+# Seconds a kept page's data version is trusted before it is read again (0: read on
+# every request). Also how long /healthz trusts a database that answered.
+KAMTIBMAS_PAGE_VERSION_SECONDS = 1.0
 # Open311 POST without an API key (throttled per client); off: partners need a key.
 KAMTIBMAS_OPEN311_KEYLESS_INTAKE = env_bool("KAMTIBMAS_OPEN311_KEYLESS_INTAKE")
 

@@ -34,3 +34,4 @@ KAMTIBMAS_TRIAGE_CACHE_DIR = (
 KAMTIBMAS_OPEN311_LIST_CACHE_SECONDS = 0
 # The same holds for kept public pages (kamtibmas.web.tests.test_pagecache turns them on).
 KAMTIBMAS_PAGE_CACHE_SECONDS = 0
+KAMTIBMAS_PAGE_VERSION_SECONDS = 0

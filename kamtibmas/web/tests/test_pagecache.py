@@ -27,6 +27,7 @@ from kamtibmas.engagements.services import (
     dialogue_plan,
 )
 from kamtibmas.engagements.tests import conftest as engagement_fixtures
+from kamtibmas.web import pagecache
 from kamtibmas.web.pagecache import PAGE_CACHE, page_cached
 from kamtibmas.web.tests.test_views import parse
 
@@ -133,6 +134,24 @@ def test_a_planned_or_cancelled_dialogue_shows_on_the_next_request(client, plann
         "Ngopi Kamtibmas Margahayu",
         "Jumat Curhat Margahayu",
     ]
+
+
+@pytest.mark.django_db
+def test_the_version_is_trusted_for_a_second_and_then_asked_again(
+    client, planned, settings, django_assert_num_queries
+):
+    settings.KAMTIBMAS_PAGE_VERSION_SECONDS = 60
+    pagecache._versions.clear()
+    assert titles(client.get("/events/", headers=ENGLISH)) == ["Jumat Curhat Margahayu"]
+    dialogue_cancel(dialogue=planned, reason="Masjid dipakai untuk pengajian akbar")
+
+    with django_assert_num_queries(0):  # within the window: the kept page, no question
+        kept = parse(client.get("/events/", headers=ENGLISH))
+    assert not kept.all("li", class_="event event--cancelled")
+
+    pagecache._versions.clear()  # the window has passed
+    fresh = parse(client.get("/events/", headers=ENGLISH))
+    assert fresh.all("li", class_="event event--cancelled")
 
 
 @pytest.mark.django_db

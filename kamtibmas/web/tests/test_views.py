@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -13,6 +14,8 @@ from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
 from django.utils import translation
 from django.views.defaults import server_error
+
+from kamtibmas.web import views
 
 PAGE_BUDGET_BYTES = 150 * 1024  # §9 P9
 
@@ -138,6 +141,24 @@ def test_healthz_reports_503_when_the_database_does_not_answer(client):
     assert "no-store" in response["Cache-Control"]
 
     assert client.get("/healthz").status_code == 200  # and it recovers with the database
+
+
+@pytest.mark.django_db
+def test_healthz_asks_the_database_at_most_once_a_second_and_never_trusts_a_failure(
+    client, settings, monkeypatch, django_assert_num_queries
+):
+    settings.KAMTIBMAS_PAGE_VERSION_SECONDS = 60
+    monkeypatch.setattr(views, "_database_answered", -math.inf)  # no earlier test's answer
+
+    def database_down(execute, sql, params, many, context):
+        raise OperationalError("connection to server was lost")
+
+    with connection.execute_wrapper(database_down):
+        assert client.get("/healthz").status_code == 503
+    with django_assert_num_queries(1):
+        assert client.get("/healthz").status_code == 200
+    with django_assert_num_queries(0):
+        assert client.get("/healthz").status_code == 200
 
 
 # Language ---------------------------------------------------------------------------
