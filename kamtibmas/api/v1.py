@@ -60,6 +60,7 @@ api = NinjaAPI(
     docs=docs,
 )
 errors.install(api)
+api.add_router("/areas", "kamtibmas.areas.api.router")
 api.add_router("/engagements", "kamtibmas.engagements.api.router")
 api.add_router("/aspirations", "kamtibmas.aspirations.api.router")
 api.add_router("/triage", "kamtibmas.aspirations.api.triage_router")

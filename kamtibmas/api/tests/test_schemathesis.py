@@ -97,6 +97,14 @@ def desk_token(bekasi) -> str:
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 
 
+@schema.hook
+def filter_query(context: object, query: dict[str, object] | None) -> bool:
+    """A query string holds text: an object or a list "in a query parameter" reaches
+    the server as nothing at all (the parameter is absent, which is valid), so
+    Schemathesis would call its acceptance a failure."""
+    return not query or not any(isinstance(value, dict | list) for value in query.values())
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
