@@ -23,6 +23,7 @@ from pydantic import Field
 from kamtibmas.accounts.models import User
 from kamtibmas.api.areas import area_by_text, area_with_neighbourhood
 from kamtibmas.api.errors import ERROR_RESPONSES, ApiError
+from kamtibmas.api.idempotency import IDEMPOTENT, idempotent
 from kamtibmas.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kamtibmas.api.schemas import CalendarDay, StrictQuery, to_utc
 from kamtibmas.areas.models import Unit
@@ -72,15 +73,21 @@ router = Router(tags=["engagements"])
 DIALOGUE = "/{int:dialogue_id}"
 
 
-def _operation(name: str, summary: str, *, schema: Any, ok: int = 200) -> dict[str, Any]:
+def _operation(
+    name: str, summary: str, *, schema: Any, ok: int = 200, idempotent: bool = False
+) -> dict[str, Any]:
     """The decorator arguments of an operation named ``name`` (``<Entity><Verb>``): its
-    OpenAPI id and URL name, and the error shape for every failure status."""
-    return {
+    OpenAPI id and URL name, the error shape for every failure status, and the
+    ``Idempotency-Key`` header where it is honoured (every create)."""
+    arguments: dict[str, Any] = {
         "response": {ok: schema, **ERROR_RESPONSES},
         "operation_id": name,
         "url_name": name,
         "summary": summary,
     }
+    if idempotent:
+        arguments["openapi_extra"] = IDEMPOTENT
+    return arguments
 
 
 def _actor(request: HttpRequest) -> User:
@@ -234,8 +241,10 @@ def list_dialogues(request: HttpRequest, query: Query[DialogueListQuery]) -> dic
         "Plan a dialogue, or record one that took place (`status: held`)",
         ok=201,
         schema=DialogueDetailOut,
+        idempotent=True,
     ),
 )
+@idempotent
 def create_dialogue(
     request: HttpRequest, payload: DialogueCreateIn, response: HttpResponse
 ) -> Status:
@@ -261,7 +270,7 @@ def create_dialogue(
     response.headers["Location"] = reverse(
         "api-v1:DialogueGet", kwargs={"dialogue_id": dialogue.pk}
     )
-    return Status(201, _dialogue(request, dialogue.pk))
+    return Status(201, DialogueDetailOut.from_orm(_dialogue(request, dialogue.pk)))
 
 
 @router.get(
@@ -402,8 +411,10 @@ def list_attendees(request: HttpRequest, dialogue_id: int) -> list[Any]:
         "Put a consenting attendee on the sign-in list",
         ok=201,
         schema=AttendeeOut,
+        idempotent=True,
     ),
 )
+@idempotent
 def sign_in_attendee(request: HttpRequest, dialogue_id: int, payload: AttendeeIn) -> Status:
     dialogue = _dialogue_for_change(request, dialogue_id)
     with transaction.atomic():
@@ -414,7 +425,7 @@ def sign_in_attendee(request: HttpRequest, dialogue_id: int, payload: AttendeeIn
             phone=payload.phone,
             consent=payload.consent,
         )
-    return Status(201, attendee)
+    return Status(201, AttendeeOut.from_orm(attendee))
 
 
 # Officials ----------------------------------------------------------------------------
@@ -430,8 +441,11 @@ def list_officials(request: HttpRequest, dialogue_id: int) -> list[Any]:
 
 @router.post(
     DIALOGUE + "/officials",
-    **_operation("OfficialAdd", "Add an official present", ok=201, schema=OfficialOut),
+    **_operation(
+        "OfficialAdd", "Add an official present", ok=201, schema=OfficialOut, idempotent=True
+    ),
 )
+@idempotent
 def add_official(request: HttpRequest, dialogue_id: int, payload: OfficialIn) -> Status:
     dialogue = _dialogue_for_change(request, dialogue_id)
     with transaction.atomic():
@@ -441,7 +455,7 @@ def add_official(request: HttpRequest, dialogue_id: int, payload: OfficialIn) ->
             institution=payload.institution,
             name=payload.name,
         )
-    return Status(201, official)
+    return Status(201, OfficialOut.from_orm(official))
 
 
 def _official(dialogue: Dialogue, official_id: int) -> DialogueOfficial:
@@ -593,9 +607,14 @@ def list_follow_ups(request: HttpRequest, dialogue_id: int) -> list[Any]:
 @router.post(
     DIALOGUE + "/follow-ups",
     **_operation(
-        "FollowUpCreate", "Record a promise made at the dialogue", ok=201, schema=FollowUpOut
+        "FollowUpCreate",
+        "Record a promise made at the dialogue",
+        ok=201,
+        schema=FollowUpOut,
+        idempotent=True,
     ),
 )
+@idempotent
 def create_follow_up(request: HttpRequest, dialogue_id: int, payload: FollowUpIn) -> Status:
     actor = _actor(request)
     dialogue = _dialogue_for_change(request, dialogue_id)
@@ -606,7 +625,7 @@ def create_follow_up(request: HttpRequest, dialogue_id: int, payload: FollowUpIn
             owner=_colleague(actor, payload.owner, field="owner") or actor,
             due_date=payload.due_date,
         )
-    return Status(201, follow_up)
+    return Status(201, FollowUpOut.from_orm(follow_up))
 
 
 def _follow_up(request: HttpRequest, follow_up_id: int) -> FollowUp:
