@@ -504,6 +504,7 @@ def _intake_write(
         aspiration,
         event="received",
         extra=_("Your receipt code: %(code)s") % {"code": code},
+        key="intake",  # a case is received once: no need to count its updates
     )
     return code
 
