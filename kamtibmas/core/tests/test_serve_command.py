@@ -37,7 +37,8 @@ def test_on_postgresql_the_limit_comes_from_the_server(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_connections")
         (max_connections,) = cursor.fetchone()
-    with pytest.raises(CommandError, match="connections"):
+    # In the operator's language, Indonesian unless they chose another.
+    with pytest.raises(CommandError, match=f"{max_connections} koneksi basis data"):
         call_command("serve", workers=1, threads=int(max_connections))
 
 
