@@ -90,15 +90,20 @@ def update_keyring(data_dir: Path, change: Callable[[dict[str, Any]], None]) -> 
 
 
 def _write(data_dir: Path, keyring: dict[str, Any]) -> None:
-    """Write atomically (unique temporary file, fsync, rename) with owner-only access."""
-    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".secrets-", suffix=".tmp")
+    write_private(data_dir / SECRETS_FILE, json.dumps(keyring, indent=2, sort_keys=True).encode())
+
+
+def write_private(file: Path, data: bytes) -> None:
+    """Write ``file`` atomically (a unique temporary file beside it, fsync, rename)
+    with owner-only access (0600): a reader sees the old content or the new, whole."""
+    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}-", suffix=".tmp")
     try:
         os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(keyring, fh, indent=2, sort_keys=True)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, data_dir / SECRETS_FILE)
+        os.replace(tmp, file)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

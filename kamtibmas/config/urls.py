@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("kamtibmas.api.urls")),
     path("open311/v2/", include("kamtibmas.open311.urls")),
     path("admin/", admin.site.urls),
+    path(".well-known/kamtibmas/", include("kamtibmas.certificates.urls")),
 ]
 
 if settings.KAMTIBMAS_BENCH_BASELINES:

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "kamtibmas.notifications",
     "kamtibmas.aspirations",
     "kamtibmas.open311",
+    "kamtibmas.certificates",
     "django_tasks",
     "django_tasks_db",
     "kamtibmas.api",
