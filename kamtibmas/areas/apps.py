@@ -11,6 +11,6 @@ class AreasConfig(AppConfig):
         from kamtibmas.areas.models import Area, Unit
         from kamtibmas.core.reference import watch
 
-        # Each process remembers them (core.reference).
-        watch(Unit)
-        watch(Area, new_rows_too=False)
+        # Each process remembers them (core.reference). A new area renews the stamp
+        # too: were its transaction rolled back, SQLite would give its id to another.
+        watch(Area, Unit)

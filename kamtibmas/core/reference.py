@@ -122,23 +122,16 @@ def forget() -> None:
         _memory_stamp = None
 
 
-def _changed_not_created(*, created: bool, **_signal: Any) -> None:
-    if not created:
-        reference_changed()
-
-
-def watch(*senders: type[models.Model], new_rows_too: bool = True) -> None:
+def watch(*senders: type[models.Model]) -> None:
     """New stamp on every save and delete of ``senders`` (and their many-to-many
-    fields): called from the apps' ``ready``. ``new_rows_too=False`` where a new row
-    changes no remembered answer (lookups that found nothing are not remembered): a
-    new RW or RT, created the first time a report names it, must not empty every
-    process's memory."""
+    fields): called from the apps' ``ready``. New rows too: a lookup inside the
+    transaction that created a row remembers it under that transaction's stamp, which
+    a rollback takes back with the row (whose id SQLite would hand out again)."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
     for sender in senders:
         uid = f"reference:{sender._meta.label}"
-        on_save = reference_changed if new_rows_too else _changed_not_created
-        post_save.connect(on_save, sender=sender, dispatch_uid=f"{uid}:save")
+        post_save.connect(reference_changed, sender=sender, dispatch_uid=f"{uid}:save")
         post_delete.connect(reference_changed, sender=sender, dispatch_uid=f"{uid}:delete")
         for field in sender._meta.local_many_to_many:
             m2m_changed.connect(
