@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kamtibmas.areas.models import Area, AreaLevel, Unit
+from kamtibmas.areas.selectors import area_remembered
 from kamtibmas.areas.services import area_rt_get_or_create, area_rw_get_or_create
 from kamtibmas.aspirations.models import Privacy, Source
 from kamtibmas.aspirations.services import Submitted, aspiration_submit, field_error
@@ -87,7 +88,7 @@ def _place(report: RequestInput) -> tuple[Area, list[str]]:
     it was sent (SECURITY.md 14), so only a known RW/RT is used and the numbers go
     into the text instead.
     """
-    area = Area.objects.filter(code=report.address_id).first()
+    area = area_remembered(code=report.address_id)
     if area is None:
         raise field_error(
             "address_id",
@@ -132,7 +133,8 @@ def _place(report: RequestInput) -> tuple[Area, list[str]]:
 
 def _known(code: str, level: AreaLevel) -> Area | None:
     """An RW or RT that exists already (their codes end in their three-digit numbers)."""
-    return Area.objects.filter(code=code, level=level).first()
+    area = area_remembered(code=code)
+    return area if area is not None and area.level == level else None
 
 
 def _neighbourhood_lines(report: RequestInput) -> list[str]:
