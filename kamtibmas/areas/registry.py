@@ -14,6 +14,7 @@ unambiguous match in the same regency.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections import defaultdict
@@ -248,4 +249,17 @@ def registry_read() -> list[RegistryRecord]:
         ((row[0], row[1]) for row in _csv_rows("base.csv")),
         bps_regencies={row[0]: row[2] for row in _csv_rows("regencies.csv")},
         bps_villages=((row[0], row[2]) for row in _csv_rows("villages.csv")),
+    )
+
+
+@functools.cache
+def district_codes() -> frozenset[str]:
+    """Every kecamatan code of the installed registry without dots (``"327504"``).
+
+    The first six digits of a NIK are the kecamatan of first registration; a NIK
+    whose six digits are not one of these was mistyped. Read from the package, not
+    the database, so it holds whichever provinces a deployment loaded.
+    """
+    return frozenset(
+        row[0].replace(".", "") for row in _csv_rows("base.csv") if row[0].count(".") == 2
     )

@@ -41,3 +41,18 @@ def bench_baselines_off(app_configs: Any = None, **kwargs: Any) -> list[checks.C
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def public_url_set(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Certificates print ``PUBLIC_URL`` in their QR code: in production it must be the
+    server's real HTTPS address, or every printed QR leads nowhere."""
+    if settings.PRODUCTION and not settings.PUBLIC_URL.startswith("https://"):
+        return [
+            checks.Error(
+                "KAMTIBMAS_PUBLIC_URL is not this server's https:// address.",
+                hint="Set KAMTIBMAS_PUBLIC_URL, e.g. https://kamtibmas.example.go.id",
+                id="kamtibmas.E002",
+            )
+        ]
+    return []

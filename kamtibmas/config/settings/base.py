@@ -9,6 +9,8 @@ Environment variables (all optional on a developer machine):
                               ``kamtibmas check --deploy``
 ``KAMTIBMAS_DEBUG``           ``1`` for Django's debug pages (never in production)
 ``KAMTIBMAS_ALLOWED_HOSTS``   comma-separated host names
+``KAMTIBMAS_PUBLIC_URL``      the address residents reach this server at, printed in
+                              certificate QR codes (default ``http://127.0.0.1:8000``)
 ``KAMTIBMAS_BEHIND_PROXY``    ``1`` when a TLS-terminating proxy sets X-Forwarded-Proto
 ``KAMTIBMAS_BENCH_BASELINES`` ``1`` serves the benchmark baselines under ``/bench/baselines/``
                               (``bench/bench_api.py``; never on a public server)
@@ -70,6 +72,8 @@ ALLOWED_HOSTS = env_list(
     "KAMTIBMAS_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("KAMTIBMAS_CSRF_TRUSTED_ORIGINS", [])
+# Printed on paper (the certificate QR): it must outlive any one request's Host header.
+PUBLIC_URL = (os.environ.get("KAMTIBMAS_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     # First, so that its templates (error pages, the admin's base_site) take precedence.
