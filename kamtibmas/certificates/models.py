@@ -148,6 +148,14 @@ class LossReport(models.Model):
         blank=True,
         related_name="loss_reports",
     )
+    aspiration = models.ForeignKey(
+        "aspirations.Aspiration",
+        verbose_name=_("raised as aspiration"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="loss_reports",
+    )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reporter account"),

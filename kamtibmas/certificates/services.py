@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from kamtibmas.accounts.models import Role, User
 from kamtibmas.areas.models import Area, Unit
 from kamtibmas.areas.registry import district_codes
+from kamtibmas.aspirations.models import Aspiration
 from kamtibmas.certificates.catalogue import item_details_clean
 from kamtibmas.certificates.keys import signing_key_active
 from kamtibmas.certificates.models import (
@@ -297,6 +298,7 @@ def loss_report_start(
     area: Area | None = None,
     circumstances: str = "",
     dialogue: Any = None,
+    aspiration: Any = None,
     reporter_consents_contact: bool = False,
     language: str = "id",
 ) -> LossReport:
@@ -309,6 +311,11 @@ def loss_report_start(
     _check_recorder(actor, source=source, unit=unit, dialogue=dialogue)
     if source == ReportSource.DIALOGUE and dialogue is None:
         raise _errors(dialogue=_("Say at which dialogue the report was made."))
+    if aspiration is not None and (
+        source == ReportSource.WEB
+        or not visible_to(Aspiration.objects.filter(pk=aspiration.pk), actor).exists()
+    ):
+        raise PermissionDenied(_("That aspiration is outside your unit."))
     today = local_today(unit.area)
     errors: dict[str, list[str]] = {}
     parts: dict[str, Any] = {}
@@ -348,6 +355,7 @@ def loss_report_start(
         source=source,
         unit=unit,
         dialogue=dialogue,
+        aspiration=aspiration,
         reporter=signed_in if online else None,
         created_by=None if online else signed_in,
         area=area,

@@ -15,6 +15,7 @@ DEMO_STEPS = [
     "kamtibmas.accounts.demo.demo_load",
     "kamtibmas.engagements.demo.demo_load",
     "kamtibmas.aspirations.demo.demo_load",
+    "kamtibmas.certificates.demo.demo_load",
 ]
 
 

@@ -4,7 +4,7 @@ from django.test import override_settings
 
 def _security_ids() -> set[str]:
     found = checks.run_checks(include_deployment_checks=True, tags=[checks.Tags.security])
-    return {message.id for message in found}
+    return {str(message.id) for message in found}
 
 
 def test_production_needs_an_https_public_url_for_the_certificate_qr():

@@ -41,6 +41,7 @@ class Command(BaseCommand):
             self.stdout.write(_("Demo data ready: %(step)s") % {"step": name.split(".")[1]})
         self._print_accounts(addrport)
         self._print_demo_case(addrport)
+        self._print_demo_certificates(addrport)
         if not no_serve:
             # §9 shape 1: one machine, SQLite, the background worker inside this process.
             start_worker_thread()
@@ -73,4 +74,11 @@ class Command(BaseCommand):
             _("Follow a demo case as its reporter: http://%(addr)s/track/%(code)s")
             % {"addr": addrport, "code": DEMO_RECEIPT_CODE}
         )
+        self.stdout.write("")
+
+    def _print_demo_certificates(self, addrport: str) -> None:
+        from kamtibmas.certificates.demo import demo_certificates_to_verify
+
+        for label, text in demo_certificates_to_verify():
+            self.stdout.write(f"{_(label)}: http://{addrport}/verify/{text}")
         self.stdout.write("")
