@@ -14,15 +14,17 @@ from kamtibmas.api.docs import docs
 from kamtibmas.api.parsing import StrictJsonParser
 
 DESCRIPTION = """\
-The REST API of Kamtibmas: staff work, residents' submissions, public triage and tracking.
+The REST API of Kamtibmas: staff work, residents' submissions, loss-report certificates,
+public triage, tracking and certificate verification.
 
-**Authentication.** Staff endpoints need a personal API token of an active staff
-member: `Authorization: Bearer kmt_…`. Without a valid token the answer is 401;
-residents' tokens get 403, except where an operation says residents may call it
-(submitting an aspiration). You see the records of your unit and the units below it
-(a partner agency: what was referred to it); anything else answers 404, as if it did
-not exist. The public operations (`/triage`, `/track/{code}`) need no token and are
-rate-limited: 429 when a client or everyone together sends too many.
+**Authentication.** Staff endpoints need a personal API token of an active staff member:
+`Authorization: Bearer kmt_…`. Without a valid token the answer is 401; residents'
+tokens get 403, except where an operation says residents may call it (submitting an
+aspiration, starting a loss report and reading their own). You see the records of your
+unit and the units below it (a partner agency: what was referred to it); anything else
+answers 404, as if it did not exist. The public operations (`/triage`, `/track/{code}`,
+`/loss-reports/item-types`, `/certificates/verify`) need no token and are rate-limited:
+429 when a client or everyone together sends too many.
 
 **Errors** always have the shape `{"detail", "code", "errors": [{"field", "location",
 "message", "code"}]}`: 400 for a body that is not JSON, 401, 403, 404, 409 when a
@@ -65,3 +67,5 @@ api.add_router("/engagements", "kamtibmas.engagements.api.router")
 api.add_router("/aspirations", "kamtibmas.aspirations.api.router")
 api.add_router("/triage", "kamtibmas.aspirations.api.triage_router")
 api.add_router("/track", "kamtibmas.aspirations.api.track_router")
+api.add_router("/loss-reports", "kamtibmas.certificates.api.router")
+api.add_router("/certificates", "kamtibmas.certificates.api.certificate_router")

@@ -7,6 +7,7 @@ language, and changes nothing; permission problems raise ``PermissionDenied``.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import string
 from collections.abc import Mapping, Sequence
@@ -536,6 +537,8 @@ def letter_number(settings: CertificateSettings, *, sequence: int, day: date) ->
         year=day.year,
         unit_code=settings.unit_code,
     )
+    # A unit without a code must not print "SKTLK/1/XI/2026/" or "SKTLK//2026".
+    number = re.sub(r"/{2,}", "/", number).strip("/ ")
     if len(number) > NUMBER_MAX_LENGTH:
         raise ValidationError(
             _("A letter number has at most %(max)d characters; this one has %(count)d.")

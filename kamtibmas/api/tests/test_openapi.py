@@ -13,7 +13,13 @@ from kamtibmas.api.tests.openapi_check import openapi_document
 pytestmark = pytest.mark.django_db
 
 # §6: the triage suggestion and tracking by receipt code need no token.
-PUBLIC_OPERATIONS = {"TriageSuggest", "AspirationTrack", "AspirationTrackMessageCreate"}
+PUBLIC_OPERATIONS = {
+    "TriageSuggest",
+    "AspirationTrack",
+    "AspirationTrackMessageCreate",
+    "LossReportItemTypeList",
+    "CertificateVerify",
+}
 
 
 def test_document_names_the_api_and_its_version():

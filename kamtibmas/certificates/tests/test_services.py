@@ -348,6 +348,8 @@ def test_a_unit_inherits_its_parents_settings_and_formats_are_checked(desk):
     for bad in ("SKTLK/{year}", "SKTLK/{n}/{fee}", "SKTLK/{n"):
         with pytest.raises(ValidationError):
             number_format_check(bad)
+    no_code = CertificateSettings(unit_code="")
+    assert letter_number(no_code, sequence=7, day=date(2026, 11, 2)) == "SKTLK/7/XI/2026"
     settings = CertificateSettings(number_format="{n}" + "x" * 70)
     with pytest.raises(ValidationError):
         letter_number(settings, sequence=1, day=date(2025, 8, 1))
