@@ -1,6 +1,14 @@
 from django.urls import path
 
-from kamtibmas.web import aspirations_public, aspirations_staff, dialogues, events, views
+from kamtibmas.web import (
+    aspirations_public,
+    aspirations_staff,
+    certificates_public,
+    certificates_staff,
+    dialogues,
+    events,
+    views,
+)
 
 app_name = "web"
 
@@ -13,4 +21,6 @@ urlpatterns = [
     *dialogues.urlpatterns,
     *aspirations_public.urlpatterns,
     *aspirations_staff.urlpatterns,
+    *certificates_public.urlpatterns,
+    *certificates_staff.urlpatterns,
 ]
