@@ -129,7 +129,14 @@ class CertificateSettings(models.Model):
 
 
 class LossReport(models.Model):
+    # The report's name at the desk and in the API: random, not a secret (staff lists
+    # show it). The resident's key is the receipt code, of which only the SHA-256 is
+    # kept (SECURITY.md 11); ``receipt_code`` holds the code once, right after
+    # ``services.loss_report_start``.
     reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    receipt_digest = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
     )
@@ -240,6 +247,8 @@ class LossReport(models.Model):
     submitted_at = models.DateTimeField(_("reported at"), null=True, blank=True)
 
     tenant_unit_path = "unit"
+    #: The receipt code, on the instance ``loss_report_start`` returns only; never stored.
+    receipt_code = ""
     #: Personal data fields, for the audit trail and data-subject exports.
     personal_fields = (
         "name",

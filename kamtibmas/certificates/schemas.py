@@ -59,7 +59,7 @@ def in_unit_zone(value: datetime | None, unit: Unit) -> datetime | None:
 # Input --------------------------------------------------------------------------------
 
 
-class IdentityIn(StrictInput):
+class ReporterIdentityIn(StrictInput):
     """The reporter's identity: any part of it (a draft may be partial). A name and a
     phone number are needed to start a report; all of it to issue a certificate."""
 
@@ -96,7 +96,7 @@ def _clock(value: str | None) -> str | None:
 
 
 class LossReportCreateIn(StrictInput):
-    identity: IdentityIn | None = Field(
+    identity: ReporterIdentityIn | None = Field(
         None, description="The reporter. A name and a phone number are needed."
     )
     items: list[LostItemIn] = Field(max_length=MAX_ITEMS, description="What was lost.")
@@ -132,7 +132,7 @@ class LossReportCreateIn(StrictInput):
 class LossReportUpdateIn(StrictInput):
     """Only the fields sent change; identity fields sent empty are left as they are."""
 
-    identity: IdentityIn | SkipJsonSchema[None] = None
+    identity: ReporterIdentityIn | SkipJsonSchema[None] = None
     items: list[LostItemIn] | SkipJsonSchema[None] = Field(
         None, max_length=MAX_ITEMS, description="Replaces the whole list."
     )
@@ -170,7 +170,7 @@ def _unmasked(context: dict[str, Any] | None) -> bool:
     return bool((context or {}).get("unmasked"))
 
 
-class IdentityOut(Schema):
+class ReporterIdentityOut(Schema):
     name: str | None
     nik: str | None = Field(
         description="Masked (`************0002`) except for desk officers and commanders "
@@ -246,7 +246,7 @@ class LossReportOut(Schema):
     source: ReportSource
     unit: UnitOut = Field(description="Where the report is finished and the certificate issued.")
     dialogue_id: int | None
-    identity: IdentityOut
+    identity: ReporterIdentityOut
     items: list[LostItemOut]
     checklist: list[ChecklistOut] = Field(
         description="For each lost document: who replaces it and what to bring."
@@ -268,7 +268,7 @@ class LossReportOut(Schema):
 
     @staticmethod
     def resolve_identity(obj: LossReport) -> LossReport:
-        return obj  # IdentityOut reads the report's own fields
+        return obj  # ReporterIdentityOut reads the report's own fields
 
     @staticmethod
     def resolve_items(obj: LossReport) -> list[LostItem]:

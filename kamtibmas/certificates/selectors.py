@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
+from kamtibmas.aspirations.receipt import receipt_digest
 from kamtibmas.certificates.keys import verification_keys
 from kamtibmas.certificates.models import Certificate, LossReport
 from kamtibmas.certificates.verify import Verdict, verify
@@ -43,3 +44,16 @@ def loss_reports_by_identifier(
     if phone:
         reports = reports.filter(phone_index=blind_index("phone", normalise_phone(phone)))
     return reports
+
+
+def loss_report_by_receipt(code: str) -> LossReport | None:
+    """The report whose receipt code this is (typed as people type it), else ``None``.
+    Callers throttle wrong codes (SECURITY.md 11)."""
+    digest = receipt_digest(code)
+    if digest is None:
+        return None
+    return (
+        LossReport.objects.select_related("unit", "handling_officer")
+        .filter(receipt_digest=digest)
+        .first()
+    )

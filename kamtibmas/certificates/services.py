@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +25,7 @@ from kamtibmas.accounts.models import Role, User
 from kamtibmas.areas.models import Area, Unit
 from kamtibmas.areas.registry import district_codes
 from kamtibmas.aspirations.models import Aspiration
+from kamtibmas.aspirations.receipt import receipt_digest, receipt_generate
 from kamtibmas.certificates.catalogue import item_details_clean
 from kamtibmas.certificates.keys import signing_key_active
 from kamtibmas.certificates.models import (
@@ -229,6 +231,8 @@ def _loss_clean(
 
 
 def _reference_generate() -> str:
+    """The report's name at the desk: 10 characters without look-alikes. Not a
+    secret: the public status page takes only the receipt code."""
     return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(10))
 
 
@@ -368,7 +372,10 @@ def loss_report_start(
     )
     _apply_identity(report, parts["identity"])
     report.status = ReportStatus.DRAFT if online else _status_for(report)
+    code = receipt_generate()
+    report.receipt_digest = receipt_digest(code)
     _save_with_fresh_reference(report)
+    report.receipt_code = code
     _write_items(report, parts["items"])
     if not online:
         audit_record(
@@ -477,19 +484,27 @@ def loss_report_withdraw(*, actor: User, report: LossReport, reason: str) -> Los
 
 @transaction.atomic
 def loss_report_contact_consent(
-    *, actor: User, report: LossReport, consents: bool, officer: User | None = None
+    *,
+    actor: User | AnonymousUser | None,
+    report: LossReport,
+    consents: bool,
+    officer: User | None = None,
+    receipt_code: str = "",
 ) -> LossReport:
     """Record one side's consent to show the handling officer's name and contact.
 
-    The resident (their own report) answers for themselves; an officer of the unit
-    takes the report on (``officer`` defaults to themselves) and answers for
+    The resident answers for themselves: signed in with the report's account, or
+    holding its receipt code (a report made without an account). An officer of the
+    unit takes the report on (``officer`` defaults to themselves) and answers for
     themselves. The contact is shown only when both agreed.
     """
     report = _locked(report)
-    if actor.is_authenticated and report.reporter_id == actor.pk:
+    holds_receipt = bool(receipt_code) and receipt_digest(receipt_code) == report.receipt_digest
+    owner = isinstance(actor, User) and report.reporter_id == actor.pk
+    if holds_receipt or owner:
         report.reporter_consents_contact = consents
     else:
-        if not actor.is_authenticated or actor.role not in RECORDING_ROLES:
+        if not isinstance(actor, User) or actor.role not in RECORDING_ROLES:
             raise PermissionDenied(_("Only officers take reports on."))
         if not _in_scope(actor, report.unit):
             raise PermissionDenied(_("That report belongs to another unit."))

@@ -2,12 +2,13 @@
 lost documents and learns where to finish the report and what to bring; anyone
 checks a certificate's QR code. No account needed.
 
-The report's reference is, for a visitor without an account, the only key to it:
-it appears once, on the page that answers the form's POST (never in a redirect's
-URL, so no server log holds it), and the status page takes it in a POST body,
-throttled against guessing like the aspiration receipt code. Pages that show or take
-a reference are never cached nor indexed, and show neither the NIK, the address nor
-the phone number: only the masked name (``qr.mask_name``), as the QR does.
+The report's receipt code (80 bits, stored only as its SHA-256, SECURITY.md 11) is,
+for a visitor without an account, the only key to it: it appears once, on the page
+that answers the form's POST (never in a redirect's URL, so no server log holds it),
+and the status page takes it in a POST body, throttled against guessing like the
+aspiration receipt code. The report's reference (its name at the desk) is not a key.
+Pages that show or take a code are never cached nor indexed, and show neither the
+NIK, the address nor the phone number: only the masked name (``qr.mask_name``), as the QR does.
 
 ``/verify/<text>`` (§6) says whether a certificate's QR text is genuine and still
 valid, with the reason in plain words. It shows the public claims of a correctly
@@ -41,17 +42,13 @@ from kamtibmas.aspirations.services import covering_units
 from kamtibmas.certificates.catalogue import ITEM_TYPE_BY_CODE, ItemType
 from kamtibmas.certificates.models import Certificate, LossReport, ReportSource, ReportStatus
 from kamtibmas.certificates.qr import MAX_TEXT_LENGTH, ClaimsError, mask_name
-from kamtibmas.certificates.selectors import certificate_verify
-from kamtibmas.certificates.services import (
-    loss_report_contact_consent,
-    loss_report_start,
-    reference_normalise,
-)
+from kamtibmas.certificates.selectors import certificate_verify, loss_report_by_receipt
+from kamtibmas.certificates.services import loss_report_contact_consent, loss_report_start
 from kamtibmas.certificates.verify import Reason, Verdict
 from kamtibmas.core.throttle import Limit, client_key, throttle_count, throttle_exceeded
 from kamtibmas.web.aspirations_public import tracking_page, unindexed
 from kamtibmas.web.forms_aspirations import villages_covered
-from kamtibmas.web.forms_certificates_public import ConsentForm, LossReportForm, ReferenceForm
+from kamtibmas.web.forms_certificates_public import ConsentForm, LossReportForm, ReceiptForm
 
 INVALID = 400
 #: Units where a resident finishes a report: the posts and the Polsek's SPKT desk.
@@ -61,7 +58,7 @@ POSTS_SHOWN = 4
 REPORT_SCOPE = "loss-report"
 REPORTS_PER_CLIENT = Limit(attempts=20, seconds=3600)
 REPORTS_OVERALL = Limit(attempts=10_000, seconds=3600)
-# Wrong references (50 bits) per client and in all, as for aspiration receipt codes.
+# Wrong receipt codes (80 bits) per client and in all, as for aspiration receipt codes.
 REFERENCE_SCOPE = "loss-reference"
 REFERENCES_PER_CLIENT = Limit(attempts=10, seconds=3600)
 REFERENCES_OVERALL = Limit(attempts=1000, seconds=3600)
@@ -337,7 +334,8 @@ def _submitted_page(request: HttpRequest, report: LossReport, unit: Unit) -> Htt
             "web/loss/submitted.html",
             {
                 "report": report,
-                "reference_groups": reference_groups(report.reference),
+                "code": report.receipt_code,
+                "code_groups": report.receipt_code.split("-"),
                 "unit": unit,
                 "checklist": checklist_for(codes),
                 "at_post": True,
@@ -350,31 +348,24 @@ def _item_codes(report: LossReport) -> list[str]:
     return list(report.items.order_by("position", "id").values_list("item_type", flat=True))
 
 
-# ---- the status of a report, by its reference -----------------------------------------------
+# ---- the status of a report, by its receipt code --------------------------------------------
 
 
 class ReferenceThrottled(Exception):
-    """Too many wrong references from this client, or from everyone: try again later."""
+    """Too many wrong codes from this client, or from everyone: try again later."""
 
 
-def loss_report_by_reference(*, text: str, request: HttpRequest) -> LossReport | None:
-    """The report behind a reference, ``None`` for a wrong one (counted against the
+def loss_report_by_code(*, text: str, request: HttpRequest) -> LossReport | None:
+    """The report behind a receipt code, ``None`` for a wrong one (counted against the
     client and overall), ``ReferenceThrottled`` when too many were wrong. Right
-    references are not counted: a resident checking often is never locked out."""
+    codes are not counted: a resident checking often is never locked out."""
     who = client_key(request)
     if throttle_exceeded(
         scope=REFERENCE_SCOPE, who=who, limit=REFERENCES_PER_CLIENT
     ) or throttle_exceeded(scope=REFERENCE_SCOPE, who="*", limit=REFERENCES_OVERALL):
         raise ReferenceThrottled
-    reference = reference_normalise(text)
-    # The reference is the bearer's key to this one report (it has no other scope).
-    report = (
-        LossReport.objects.select_related("unit", "handling_officer")
-        .filter(reference=reference)
-        .first()
-        if reference
-        else None
-    )
+    # The code is the bearer's key to this one report (it has no other scope).
+    report = loss_report_by_receipt(text)
     if report is None:
         throttle_count(scope=REFERENCE_SCOPE, who=who, limit=REFERENCES_PER_CLIENT)
         throttle_count(scope=REFERENCE_SCOPE, who="*", limit=REFERENCES_OVERALL)
@@ -382,7 +373,7 @@ def loss_report_by_reference(*, text: str, request: HttpRequest) -> LossReport |
 
 
 def _status_form_page(
-    request: HttpRequest, form: ReferenceForm, *, status: int = 200, reason: str = ""
+    request: HttpRequest, form: ReceiptForm, *, status: int = 200, reason: str = ""
 ) -> HttpResponse:
     return unindexed(
         render(
@@ -402,14 +393,12 @@ def _status_page(
     request: HttpRequest,
     report: LossReport,
     *,
+    code: str,
     status: int = 200,
     notice: str = "",
-    problem: str = "",
 ) -> HttpResponse:
     codes = _item_codes(report)
     certificate = Certificate.objects.filter(report=report).first()
-    user = request.user
-    is_reporter = bool(user.is_authenticated and report.reporter_id == user.pk)
     officer = report.handling_officer if report.contact_shared else None
     return unindexed(
         render(
@@ -418,6 +407,7 @@ def _status_page(
             {
                 "report": report,
                 "reference_groups": reference_groups(report.reference),
+                "code": code,
                 "masked_name": _masked_name(report),
                 "items": [ITEM_TYPE_BY_CODE[code] for code in codes if code in ITEM_TYPE_BY_CODE],
                 "unit": report.unit,
@@ -428,9 +418,9 @@ def _status_page(
                 "at_post": report.status in (ReportStatus.DRAFT, ReportStatus.READY),
                 "officer": officer,
                 "officer_phone": (officer.phone or "") if officer is not None else "",
-                "may_consent": is_reporter and report.status not in (ReportStatus.WITHDRAWN,),
+                # Holding the receipt code is what makes the visitor the reporter here.
+                "may_consent": report.status != ReportStatus.WITHDRAWN,
                 "notice": notice,
-                "problem": problem,
             },
             status=status,
         )
@@ -440,64 +430,57 @@ def _status_page(
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def loss_status(request: HttpRequest) -> HttpResponse:
-    """GET: a form for the reference. POST: the report's status (``intent`` "open"), or
-    the resident's answer about being contacted ("consent"); the reference travels
-    in the body, never in the URL."""
+    """GET: a form for the receipt code. POST: the report's status (``intent``
+    "open"), or the resident's answer about being contacted ("consent"); the code
+    travels in the body, never in the URL."""
     if request.method != "POST":
-        return _status_form_page(request, ReferenceForm())
-    form = ReferenceForm(request.POST)
+        return _status_form_page(request, ReceiptForm())
+    form = ReceiptForm(request.POST)
     if not form.is_valid():
         return _status_form_page(request, form, status=INVALID)
-    text = form.cleaned_data["reference"]
+    text = form.cleaned_data["code"]
     try:
-        report = loss_report_by_reference(text=text, request=request)
+        report = loss_report_by_code(text=text, request=request)
     except ReferenceThrottled:
         return _status_form_page(
             request,
-            ReferenceForm(initial={"reference": text}),
+            ReceiptForm(initial={"code": text}),
             status=429,
             reason=_(
-                "Too many wrong references were tried from your connection. Wait an hour and "
+                "Too many wrong codes were tried from your connection. Wait an hour and "
                 "try again, or ask at the post."
             ),
         )
     if report is None:
         return _status_form_page(
             request,
-            ReferenceForm(initial={"reference": text}),
+            ReceiptForm(initial={"code": text}),
             status=404,
             reason=_(
-                "No loss report has this reference. It has 10 letters and digits, like "
-                "ABCDE-23456: check it on the page you saw after sending the report."
+                "No loss report has this receipt code. It has 16 letters and digits in four "
+                "groups, like 7F3Q-9X2M-K4TD-HW8R: check it on the page you saw after "
+                "sending the report."
             ),
         )
     if request.POST.get("intent") == "consent":
-        return _consent(request, report)
-    return _status_page(request, report)
+        return _consent(request, report, code=text)
+    return _status_page(request, report, code=text)
 
 
-def _consent(request: HttpRequest, report: LossReport) -> HttpResponse:
+def _consent(request: HttpRequest, report: LossReport, *, code: str) -> HttpResponse:
+    """The resident's answer, given by whoever holds the report's receipt code."""
     form = ConsentForm(request.POST)
-    user = request.user
     if not form.is_valid():
-        return _status_page(request, report, status=INVALID)
-    if not (isinstance(user, User) and report.reporter_id == user.pk):
-        # The service lets only the report's own account answer for the resident.
-        return _status_page(
-            request,
-            report,
-            status=403,
-            problem=_(
-                "Sign in with the account you reported with to change this, or tell the "
-                "officer at the post."
-            ),
-        )
+        return _status_page(request, report, code=code, status=INVALID)
     consents = form.cleaned_data["consents"]
-    report = loss_report_contact_consent(actor=user, report=report, consents=consents)
+    report = loss_report_contact_consent(
+        actor=None, report=report, consents=consents, receipt_code=code
+    )
     report = LossReport.objects.select_related("unit", "handling_officer").get(pk=report.pk)
     return _status_page(
         request,
         report,
+        code=code,
         notice=_("Thank you: the officer handling your report may now contact you.")
         if consents
         else _("Your answer is saved: the officer's name and contact are no longer shown."),

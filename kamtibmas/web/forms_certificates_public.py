@@ -40,8 +40,8 @@ NUMERIC_DETAILS = frozenset(
 CIRCUMSTANCES_MAX = 1000
 LOST_PLACE_MAX = 255
 NAME_MAX = IDENTITY_LIMITS["name"]
-# A reference is 10 characters; people add spaces and dashes when they copy it.
-REFERENCE_MAX = 40
+# A receipt code is 16 characters; people add spaces and dashes when they copy it.
+CODE_MAX = 40
 
 
 def _label(name: str) -> Any:
@@ -264,16 +264,16 @@ class LossReportForm(forms.Form):
         )
 
 
-class ReferenceForm(forms.Form):
-    reference = forms.CharField(
-        label=_("Reference of your loss report"),
-        max_length=REFERENCE_MAX,
+class ReceiptForm(forms.Form):
+    code = forms.CharField(
+        label=_("Receipt code of your loss report"),
+        max_length=CODE_MAX,
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "off",
                 "autocapitalize": "characters",
                 "spellcheck": "false",
-                "placeholder": "XXXXX-XXXXX",
+                "placeholder": "XXXX-XXXX-XXXX-XXXX",
             }
         ),
     )

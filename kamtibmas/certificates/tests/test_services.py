@@ -12,6 +12,7 @@ from django.db import connection, models
 from django.utils import translation
 
 from kamtibmas.accounts.models import Role
+from kamtibmas.aspirations.receipt import receipt_digest
 from kamtibmas.certificates import models as certificate_models
 from kamtibmas.certificates.catalogue import ITEM_TYPES, item_details_clean
 from kamtibmas.certificates.models import (
@@ -22,7 +23,11 @@ from kamtibmas.certificates.models import (
     ReportStatus,
 )
 from kamtibmas.certificates.qr import parse
-from kamtibmas.certificates.selectors import certificate_verify, loss_reports_by_identifier
+from kamtibmas.certificates.selectors import (
+    certificate_verify,
+    loss_report_by_receipt,
+    loss_reports_by_identifier,
+)
 from kamtibmas.certificates.services import (
     certificate_issue,
     certificate_revoke,
@@ -393,3 +398,32 @@ def test_contact_is_shared_only_when_both_consent(desk):
     assert report.contact_shared
     with pytest.raises(PermissionDenied):
         loss_report_contact_consent(actor=desk.other_unit, report=report, consents=True)
+
+
+def test_the_receipt_code_is_handed_out_once_and_only_its_digest_is_kept(desk):
+    report = desk_report(desk)
+    code = report.receipt_code
+    assert len(code.replace("-", "")) == 16  # 80 bits (SECURITY.md 11)
+    fresh = LossReport.objects.get(pk=report.pk)
+    assert fresh.receipt_code == "" and fresh.receipt_digest == receipt_digest(code)
+    assert loss_report_by_receipt(code.lower().replace("-", " ")) == fresh
+    assert loss_report_by_receipt(fresh.reference) is None, "the reference is not a key"
+
+
+def test_whoever_holds_the_receipt_code_answers_for_the_resident(desk):
+    report = loss_report_start(
+        actor=None,
+        source=ReportSource.WEB,
+        unit=desk.post_kayuringin,
+        identity={"name": "Siti Aminah", "phone": "081234567890"},
+        items=[{"type": "ktp", "details": {"nik": SITI_NIK}}],
+        **AT_DESK,
+    )
+    with pytest.raises(PermissionDenied):
+        loss_report_contact_consent(
+            actor=None, report=report, consents=True, receipt_code="7F3Q-9X2M-K4TD-HW8R"
+        )
+    report = loss_report_contact_consent(
+        actor=None, report=report, consents=True, receipt_code=report.receipt_code
+    )
+    assert report.reporter_consents_contact

@@ -59,7 +59,11 @@ def run_kamtibmas(tmp_path: Path, *args: str, **env: str) -> subprocess.Complete
     )
 
 
-PRODUCTION = {"KAMTIBMAS_PRODUCTION": "1", "KAMTIBMAS_ALLOWED_HOSTS": "kamtibmas.example.id"}
+PRODUCTION = {
+    "KAMTIBMAS_PRODUCTION": "1",
+    "KAMTIBMAS_ALLOWED_HOSTS": "kamtibmas.example.id",
+    "KAMTIBMAS_PUBLIC_URL": "https://kamtibmas.example.id",
+}
 
 
 def test_production_mode_passes_check_deploy_once_static_files_are_collected(tmp_path):

@@ -16,6 +16,7 @@ import pytest
 from django.core.cache import cache
 
 from kamtibmas.areas.services import unit_update
+from kamtibmas.aspirations.receipt import receipt_digest
 from kamtibmas.certificates.models import LossReport, ReportStatus
 from kamtibmas.certificates.qr import verify_url
 from kamtibmas.certificates.services import certificate_issue, loss_report_start
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 __all__ = ["desk"]
 
-REFERENCE = re.compile(r"^[A-Z2-9]{5}-[A-Z2-9]{5}$")
+RECEIPT_CODE = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 
 
 @pytest.fixture(autouse=True)
@@ -101,11 +102,11 @@ def test_a_resident_reports_a_lost_ktp_and_kk_and_checks_the_status(browser_page
     assert_fits_the_phone(page)
 
     page.locator("#send-report").click()
-    reference = page.locator("#loss-reference")
-    expect(reference).to_be_visible()
-    shown = reference.inner_text().strip().replace("\n", "")
-    assert REFERENCE.match(shown), shown
-    assert page.url.endswith("/loss/"), "the reference is shown in answer to the POST"
+    code = page.locator("#loss-code")
+    expect(code).to_be_visible()
+    shown = code.inner_text().strip().replace("\n", "")
+    assert RECEIPT_CODE.match(shown), shown
+    assert page.url.endswith("/loss/"), "the code is shown in answer to the POST"
     expect(page.locator("#free-of-charge")).to_contain_text("Tidak dipungut biaya")
     expect(page.locator("#post-name")).to_have_text("Pos Polisi Kayuringin")
     expect(page.locator("#post-hours")).to_have_text("Senin-Jumat 08.00-16.00")
@@ -114,7 +115,7 @@ def test_a_resident_reports_a_lost_ktp_and_kk_and_checks_the_status(browser_page
     expect(page.locator("#bring-originals")).to_be_visible()
     assert_fits_the_phone(page)
     report = LossReport.objects.get()
-    assert report.reference == shown.replace("-", "")
+    assert report.receipt_digest == receipt_digest(shown)
     assert report.unit == posts.post_kayuringin and report.status == ReportStatus.DRAFT
     assert report.name == "Siti Aminah" and report.reporter_consents_contact
     assert [(item.item_type, item.details) for item in report.items.all()] == [
@@ -122,9 +123,9 @@ def test_a_resident_reports_a_lost_ktp_and_kk_and_checks_the_status(browser_page
         ("kk", {"kk_number": "3275040101090011", "head": "Ahmad Yani"}),
     ]
 
-    # Later: the status, by typing the reference.
+    # Later: the status, by typing the receipt code.
     page.goto("/loss/status")
-    page.locator("#id_reference").fill(shown.lower())
+    page.locator("#id_code").fill(shown.lower())
     page.locator("#status-form button[type=submit]").click()
     expect(page.locator("#report-status")).to_have_attribute("data-status", "draft")
     expect(page.locator("#masked-name")).to_have_text("S*** A*****")

@@ -17,6 +17,7 @@ from django.test import Client
 
 from kamtibmas.accounts.models import Role
 from kamtibmas.areas.services import unit_update
+from kamtibmas.aspirations.receipt import receipt_digest
 from kamtibmas.certificates.catalogue import ITEM_TYPE_BY_CODE, ITEM_TYPES
 from kamtibmas.certificates.models import LossReport, ReportSource, ReportStatus
 from kamtibmas.certificates.services import (
@@ -90,7 +91,13 @@ def cache_control(response) -> set[str]:
 
 
 def reference_of(response) -> str:
-    return parse(response).one("p", id="loss-reference").attrs["data-reference"]
+    """The receipt code the answer page shows once."""
+    return parse(response).one("p", id="loss-code").attrs["data-code"]
+
+
+def page_reference(response) -> str:
+    """The report's number at the post, shown beside the code (not a secret)."""
+    return parse(response).one("strong", id="loss-reference").attrs["data-reference"]
 
 
 def errors_of(response, name: str) -> str:
@@ -121,8 +128,8 @@ def desk_report(desk, **changes) -> LossReport:
     return loss_report_start(**arguments)
 
 
-def status(client, reference: str, **extra):
-    return client.post("/loss/status", {"reference": reference, **extra})
+def status(client, code: str, **extra):
+    return client.post("/loss/status", {"code": code, **extra})
 
 
 # The form ----------------------------------------------------------------------------------
@@ -230,7 +237,10 @@ def test_a_visitor_s_report_is_a_draft_at_the_chosen_post_and_its_reference_show
     response = client.post("/loss/", form_data(posts))
     assert response.status_code == 200, parse(response).text
     report = LossReport.objects.get()
-    assert reference_of(response) == report.reference
+    code = reference_of(response)
+    assert receipt_digest(code) == report.receipt_digest, "only the code's digest is stored"
+    assert code not in str(LossReport.objects.values().get())
+    assert page_reference(response) == report.reference
     assert report.source == ReportSource.WEB and report.status == ReportStatus.DRAFT
     assert report.unit == posts.post_kayuringin and report.reporter is None
     assert report.name == "Siti Aminah" and report.phone == "+6281234567890"
@@ -243,12 +253,12 @@ def test_a_visitor_s_report_is_a_draft_at_the_chosen_post_and_its_reference_show
     ]
     # Shown in answer to the POST: no redirect, nothing in a header, not cached.
     assert "Location" not in response
-    assert all(report.reference not in value for value in response.headers.values())
+    assert all(code not in value for value in response.headers.values())
     assert {"no-store"} <= cache_control(response)
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     page = parse(response)
     groups = [e.text for e in page.all("span", class_="receipt-code__group")]
-    assert "".join(groups) == report.reference and len(groups) == 2
+    assert "-".join(groups) == code and len(groups) == 4
     assert "Tidak dipungut biaya" in page.one("p", id="free-of-charge").text
     assert page.one("dd", id="post-name").text == "Pos Polisi Kayuringin"
     assert page.one("dd", id="post-hours").text == "Senin-Jumat 08.00-16.00"
@@ -259,10 +269,8 @@ def test_a_visitor_s_report_is_a_draft_at_the_chosen_post_and_its_reference_show
     assert "Surat pengantar RT/RW dan kelurahan" in kk
     assert "(KK)" in page.one("ul", id="bring-originals").text
     status_form = page.one("form", action="/loss/status")
-    assert page.one("input", inside=status_form, name="reference").attrs["value"] == (
-        report.reference
-    )
-    assert page.one("button", id="copy-reference").attrs.get("hidden") is not None
+    assert page.one("input", inside=status_form, name="code").attrs["value"] == code
+    assert page.one("button", id="copy-code").attrs.get("hidden") is not None
     assert_no_inline_code(page)
     assert_nothing_personal(response)
 
@@ -410,14 +418,14 @@ def test_the_status_form_takes_the_reference_in_a_post_body(client, desk):
     assert {"no-store"} <= cache_control(response)
     form = page.one("form", id="status-form")
     assert form.attrs["method"] == "post" and form.attrs["action"] == "/loss/status"
-    assert page.one("input", inside=form, name="reference")
+    assert page.one("input", inside=form, name="code")
     assert_no_inline_code(page)
 
 
 def test_the_status_shows_the_draft_its_post_and_checklist_but_nothing_personal(client, posts):
     created = client.post("/loss/", form_data(posts, nik=SITI_NIK, address=ADDRESS))
     reference = reference_of(created)
-    grouped = f"{reference[:5].lower()} - {reference[5:].lower()}"
+    grouped = " - ".join(reference.lower().split("-"))
     response = status(client, grouped)
     assert response.status_code == 200
     page = parse(response)
@@ -430,7 +438,7 @@ def test_the_status_shows_the_draft_its_post_and_checklist_but_nothing_personal(
     assert page.one("dd", id="post-hours").text == "Senin-Jumat 08.00-16.00"
     assert page.one("div", id="checklist-kk") and page.one("ul", id="bring-originals")
     assert page.one("p", id="officer-hidden")
-    assert not page.all("form", id="consent-form"), "an anonymous visitor cannot answer"
+    assert page.one("form", id="consent-form"), "the code's holder answers for the resident"
     assert {"no-store"} <= cache_control(response)
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert_no_inline_code(page)
@@ -497,24 +505,23 @@ def test_the_officer_shows_only_once_both_sides_agreed(client, posts):
     assert parse(response).one("p", id="consent-state").attrs["data-consents"] == "no"
 
 
-def test_an_anonymous_visitor_cannot_answer_for_the_resident(client, posts):
-    reference = reference_of(
-        client.post("/loss/", form_data(posts, reporter_consents_contact=None))
-    )
-    response = status(client, reference, intent="consent", consents="yes")
-    assert response.status_code == 403
-    assert parse(response).one("div", id="status-problem")
+def test_the_holder_of_the_code_answers_for_the_resident_and_nobody_else(client, posts):
+    code = reference_of(client.post("/loss/", form_data(posts, reporter_consents_contact=None)))
+    wrong = "7F3Q-9X2M-K4TD-HW8R"
+    assert status(client, wrong, intent="consent", consents="yes").status_code == 404
     assert not LossReport.objects.get().reporter_consents_contact
-    other = make_user("warga.lain", Role.RESIDENT)
-    client.force_login(other)
-    assert status(client, reference, intent="consent", consents="yes").status_code == 403
-    assert not LossReport.objects.get().reporter_consents_contact
+    other = Client(REMOTE_ADDR="10.9.9.9")
+    other.force_login(make_user("warga.lain", Role.RESIDENT))
+    response = status(other, code, intent="consent", consents="yes")
+    assert response.status_code == 200 and parse(response).one("p", id="status-notice")
+    assert LossReport.objects.get().reporter_consents_contact
 
 
 def test_an_issued_report_shows_its_letter_and_a_link_to_verify_it(client, desk):
     report = desk_report(desk)
     certificate = certificate_issue(actor=desk.officer, report=report, identity_checked="KK")
-    response = status(client, report.reference)
+    assert status(client, report.reference).status_code == 404, "the reference is not a key"
+    response = status(client, report.receipt_code)
     page = parse(response)
     assert page.one("span", id="report-status").attrs["data-status"] == "issued"
     assert page.one("dd", id="certificate-number").text == certificate.number

@@ -1,5 +1,5 @@
 // The public loss-report pages: only the fields of the ticked documents, "use my
-// location" (which then asks for the posts near it), and copying the reference.
+// location" (which then asks for the posts near it), and copying the receipt code.
 // Progressive enhancement only: without this file every field shows and the form
 // works as it is.
 (function () {
@@ -42,15 +42,15 @@
     }
   }
 
-  // Copy the reference (the page shows it only once).
-  var copy = document.getElementById("copy-reference");
+  // Copy the receipt code (the page shows it only once).
+  var copy = document.getElementById("copy-code");
   var copied = document.getElementById("copy-status");
   if (copy && navigator.clipboard && window.isSecureContext) {
     copy.hidden = false;
     copy.addEventListener("click", function () {
-      navigator.clipboard.writeText(copy.getAttribute("data-reference")).then(function () {
+      navigator.clipboard.writeText(copy.getAttribute("data-code")).then(function () {
         if (copied) { copied.textContent = copy.getAttribute("data-copied"); }
-      }, function () { /* the reference stays on the screen to write down */ });
+      }, function () { /* the code stays on the screen to write down */ });
     });
   }
 }());
