@@ -20,6 +20,10 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
+#: Roles that record and read loss reports (C3); handlers and partner agencies do not.
+LOSS_REPORT_ROLES = frozenset(
+    {Role.COMMUNITY_OFFICER, Role.DESK_OFFICER, Role.COMMANDER, Role.ADMIN}
+)
 
 
 class User(AbstractUser):
@@ -64,6 +68,10 @@ class User(AbstractUser):
     def may_use_staff_area(self) -> bool:
         """Staff roles of §2, and superusers created before they were given a role."""
         return self.is_active and (self.is_staff_role or self.is_superuser)
+
+    @property
+    def may_handle_loss_reports(self) -> bool:
+        return self.is_active and self.role in LOSS_REPORT_ROLES
 
     @property
     def display_name(self) -> str:

@@ -51,16 +51,23 @@ from kamtibmas.areas.models import POLICE_KINDS, Area, Unit
 from kamtibmas.certificates import register, services
 from kamtibmas.certificates.catalogue import ITEM_TYPES
 from kamtibmas.certificates.models import Certificate, LossReport, ReportSource, ReportStatus
+from kamtibmas.certificates.printing import (
+    PDF_MEDIA_TYPE,
+    certificate_filename,
+    certificate_pdf_export,
+)
 from kamtibmas.certificates.schemas import (
     CertificateIssueIn,
     CertificateOut,
     CertificatePageOut,
     CertificateRevokeIn,
+    ContactConsentIn,
     ItemTypeOut,
     LossReportCreateIn,
     LossReportOut,
     LossReportPageOut,
     LossReportUpdateIn,
+    LossReportWithdrawIn,
     MonthlyCountOut,
     RegisterRowOut,
     VerdictOut,
@@ -540,6 +547,51 @@ def update_loss_report(
         return _report_out(actor, _found(_reports(actor), pk=report.pk))
 
 
+@router.post(
+    REPORT + "/withdraw",
+    auth=StaffToken(residents=True),
+    description="The resident (their own report) or the desk withdraws a report that "
+    "needs no certificate any more. An issued report cannot be withdrawn: revoke its "
+    "certificate instead (422).",
+    **_operation(
+        "LossReportWithdraw", "Withdraw a loss report", schema=LossReportOut, idempotent=True
+    ),
+)
+@idempotent
+def withdraw_loss_report(
+    request: HttpRequest, reference: str, payload: LossReportWithdrawIn
+) -> Status[LossReportOut]:
+    actor = _actor(request)
+    report = _report(request, reference)
+    with transaction.atomic():
+        services.loss_report_withdraw(actor=actor, report=report, reason=payload.reason)
+        return Status(200, _report_out(actor, _found(_reports(actor), pk=report.pk)))
+
+
+@router.post(
+    REPORT + "/contact",
+    auth=StaffToken(residents=True),
+    description="One side's answer about showing the handling officer's name and phone to "
+    "the resident: the resident for their own report, or an officer of the unit, who "
+    "thereby takes the report on. The contact is shown only when both agreed.",
+    **_operation(
+        "LossReportContactConsent",
+        "Agree (or not) to share the handling officer's contact",
+        schema=LossReportOut,
+        idempotent=True,
+    ),
+)
+@idempotent
+def consent_to_contact(
+    request: HttpRequest, reference: str, payload: ContactConsentIn
+) -> Status[LossReportOut]:
+    actor = _actor(request)
+    report = _report(request, reference)
+    with transaction.atomic():
+        services.loss_report_contact_consent(actor=actor, report=report, consents=payload.consents)
+        return Status(200, _report_out(actor, _found(_reports(actor), pk=report.pk)))
+
+
 # Certificates -------------------------------------------------------------------------
 
 
@@ -730,6 +782,33 @@ def list_certificates(request: HttpRequest, query: Query[CertificateListQuery]) 
 )
 def get_certificate(request: HttpRequest, certificate_id: int) -> Certificate:
     return _certificate(request, certificate_id)
+
+
+PDF_RESPONSE: dict[str, Any] = {
+    "responses": {
+        200: {
+            "description": "The certificate as printed (a PDF download).",
+            "content": {PDF_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+@certificate_router.get(
+    CERTIFICATE + "/pdf",
+    description="Desk officers and commanders of the issuing unit. The PDF prints the "
+    "reporter's NIK and address: every download is an audited export.",
+    **_operation("CertificatePdfGet", "The certificate as a PDF", schema=None, extra=PDF_RESPONSE),
+)
+def get_certificate_pdf(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    certificate = _certificate(request, certificate_id)
+    data = certificate_pdf_export(actor=_actor(request), certificate=certificate, channel="api")
+    answer = HttpResponse(data, content_type=PDF_MEDIA_TYPE)
+    answer.headers["Content-Disposition"] = (
+        f'attachment; filename="{certificate_filename(certificate)}"'
+    )
+    answer.headers["Cache-Control"] = "private, no-store"
+    return answer
 
 
 @certificate_router.post(

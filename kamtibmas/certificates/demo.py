@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -309,3 +310,19 @@ def demo_certificates_to_verify() -> list[tuple[str, str]]:
     if newest is not None and newest != reference:
         found.append((gettext_noop("Verify a certificate that is still valid"), newest.qr_text))
     return found
+
+
+def demo_certificate_pdf(directory: Path) -> Path | None:
+    """Write the reference certificate's PDF into ``directory`` (to try
+    ``kamtibmas verify_certificate FILE.pdf``); ``None`` without the demo data."""
+    from kamtibmas.certificates.printing import certificate_filename, certificate_pdf
+
+    reference = Certificate.objects.filter(
+        report__nik_index=blind_index("nik", REFERENCE_NIK)
+    ).first()
+    if reference is None:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / certificate_filename(reference)
+    path.write_bytes(certificate_pdf(reference))
+    return path

@@ -8,11 +8,16 @@ wording is Indonesian whatever the reader's language (``document``).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
 
+from kamtibmas.accounts.models import User
 from kamtibmas.areas.models import Unit
 from kamtibmas.certificates.catalogue import ITEM_TYPE_BY_CODE
 from kamtibmas.certificates.document import PrintedCertificate, PrintedItem
@@ -25,8 +30,11 @@ from kamtibmas.certificates.models import (
 )
 from kamtibmas.certificates.pdf import render_certificate_pdf
 from kamtibmas.certificates.qr import verify_url
-from kamtibmas.certificates.services import certificate_settings_for
+from kamtibmas.certificates.services import ISSUING_ROLES, certificate_settings_for
+from kamtibmas.core.scope import visible_to
 from kamtibmas.core.timefmt import format_local, format_local_date, resolve_zone
+from kamtibmas.privacy.models import AuditAction
+from kamtibmas.privacy.services import audit_record
 
 PRINTED_CITIZENSHIP: dict[str, str] = {Citizenship.WNI: "Indonesia", Citizenship.WNA: "Asing (WNA)"}
 LANGUAGE = "id"  # the letter is always Indonesian
@@ -132,3 +140,31 @@ def _phone(e164: str) -> str:
 
 def certificate_pdf(certificate: Certificate) -> bytes:
     return render_certificate_pdf(certificate_printed(certificate))
+
+
+PDF_MEDIA_TYPE = "application/pdf"
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def certificate_filename(certificate: Certificate) -> str:
+    """``SKTLK-1-VIII-2025-Sek.Bks.Sel.pdf``: the number, safe in any file system."""
+    return f"{_FILENAME_UNSAFE.sub('-', certificate.number).strip('-') or 'sktlk'}.pdf"
+
+
+def certificate_pdf_export(*, actor: User, certificate: Certificate, channel: str) -> bytes:
+    """The PDF for a desk officer or commander of the issuing unit, audited as an
+    export of the reporter's personal data (it prints the NIK and the address)."""
+    if (
+        actor.role not in ISSUING_ROLES
+        or not visible_to(Certificate.objects.filter(pk=certificate.pk), actor).exists()
+    ):
+        raise PermissionDenied(_("Only desk officers and commanders may do this."))
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.EXPORT,
+            subject=certificate.report,
+            reason=f"certificate PDF ({channel})",
+            fields=LossReport.personal_fields,
+        )
+    return certificate_pdf(certificate)

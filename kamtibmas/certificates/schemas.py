@@ -163,6 +163,18 @@ class CertificateRevokeIn(StrictInput):
     reason: str = Field(max_length=255, description="Why (kept with the certificate).")
 
 
+class LossReportWithdrawIn(StrictInput):
+    reason: str = Field(max_length=255, description="Why: the documents were found, or a mistake.")
+
+
+class ContactConsentIn(StrictInput):
+    consents: bool = Field(
+        description="The resident (their own report) agrees to be contacted by the handling "
+        "officer; an officer takes the report on and agrees to show their name and phone. "
+        "Both must agree before the resident sees the officer's contact."
+    )
+
+
 # Loss reports -------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kamtibmas.accounts.models import Role, User
+from kamtibmas.accounts.models import LOSS_REPORT_ROLES, Role, User
 from kamtibmas.areas.models import Area, Unit
 from kamtibmas.areas.registry import district_codes
 from kamtibmas.aspirations.models import Aspiration
@@ -55,7 +55,7 @@ MAX_ITEMS = 15
 #: Roles that verify identity and issue or revoke certificates (§2).
 ISSUING_ROLES = frozenset({Role.DESK_OFFICER, Role.COMMANDER, Role.ADMIN})
 #: Roles that may record a report for a resident (at a dialogue or the desk).
-RECORDING_ROLES = ISSUING_ROLES | {Role.COMMUNITY_OFFICER}
+RECORDING_ROLES = LOSS_REPORT_ROLES
 #: Fields an issued certificate needs; a draft may lack them.
 REQUIRED_TO_ISSUE = (
     "name",

@@ -36,7 +36,10 @@ class LinkedSection:
 # Dotted paths of ``provider(*, dialogue, user) -> LinkedSection | None``. A provider
 # returns only what ``user`` may see (through ``core.scope``), or ``None`` to hide its
 # section. Later capabilities append theirs here, in the order the page shows them.
-DIALOGUE_LINK_PROVIDERS: list[str] = ["kamtibmas.aspirations.links.dialogue_aspirations"]
+DIALOGUE_LINK_PROVIDERS: list[str] = [
+    "kamtibmas.aspirations.links.dialogue_aspirations",
+    "kamtibmas.certificates.links.dialogue_loss_reports",
+]
 
 
 def _providers() -> list[Callable[..., LinkedSection | None]]:

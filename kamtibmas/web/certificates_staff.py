@@ -47,7 +47,11 @@ from kamtibmas.certificates.models import (
     ReportSource,
     ReportStatus,
 )
-from kamtibmas.certificates.printing import certificate_pdf
+from kamtibmas.certificates.printing import (
+    PDF_MEDIA_TYPE,
+    certificate_filename,
+    certificate_pdf_export,
+)
 from kamtibmas.certificates.register import (
     XLSX_MEDIA_TYPE,
     monthly_counts,
@@ -91,9 +95,7 @@ SEARCH_LIMIT = 50
 INVALID = 400
 LIST = "web:loss-list"
 REPORT = "web:loss-report"
-PDF_MEDIA_TYPE = "application/pdf"
 _REFERENCE = re.compile(r"^[A-Z0-9]{10}$")
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def loss_staff_required(view: View) -> View:
@@ -566,10 +568,6 @@ def issue_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _issue_page(request, report, form, status=INVALID)
 
 
-def _filename(number: str, suffix: str) -> str:
-    return f"{_FILENAME_UNSAFE.sub('-', number).strip('-') or 'sktlk'}.{suffix}"
-
-
 @loss_staff_required
 @never_cache
 @require_GET
@@ -577,18 +575,10 @@ def certificate_pdf_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The certificate as printed, for the desk to print and hand over (audited)."""
     user = _desk(request)
     certificate = _certificate(request, pk)
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action=AuditAction.EXPORT,
-            subject=certificate.report,
-            reason="certificate PDF downloaded",
-            fields=LossReport.personal_fields,
-        )
-    response = HttpResponse(certificate_pdf(certificate), content_type=PDF_MEDIA_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{_filename(certificate.number, "pdf")}"'
-    )
+    data = certificate_pdf_export(actor=user, certificate=certificate, channel="web")
+    response = HttpResponse(data, content_type=PDF_MEDIA_TYPE)
+    filename = certificate_filename(certificate)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return _no_store(response)
 
 

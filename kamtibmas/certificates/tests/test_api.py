@@ -833,3 +833,69 @@ def test_the_monthly_counts_as_json_and_as_a_workbook(desk):
         datetime(2025, 9, 1),
     ]
     assert client.get(f"{CERTIFICATES}/monthly", {"year": "x"}).status_code == 422
+
+
+# --- the PDF, withdrawing, contact consent -----------------------------------------------
+
+
+def test_the_desk_downloads_the_pdf_and_each_download_is_an_audited_export(desk):
+    from kamtibmas.certificates.pdf import qr_text_from_pdf
+
+    certificate = issued(desk)
+    answer = api_client(desk.officer, language="en").get(f"{CERTIFICATES}/{certificate.pk}/pdf")
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/pdf"
+    assert answer["Cache-Control"] == "private, no-store"
+    assert certificate.number.replace("/", "-") in answer["Content-Disposition"]
+    assert qr_text_from_pdf(answer.content).endswith(f"/verify/{certificate.qr_text}")
+    exports = AuditEntry.objects.filter(action=AuditAction.EXPORT, reason="certificate PDF (api)")
+    assert exports.count() == 1 and "nik" in exports.get().fields
+    for actor, status in ((desk.officer_selatan, 403), (desk.other_unit, 404)):
+        denied = api_client(actor, language="en").get(f"{CERTIFICATES}/{certificate.pk}/pdf")
+        assert denied.status_code == status
+    assert exports.count() == 1
+
+
+def test_the_resident_withdraws_their_own_draft_and_an_issued_report_stays(desk):
+    draft = loss_report_start(
+        actor=desk.resident,
+        source=ReportSource.WEB,
+        unit=desk.post_kayuringin,
+        identity={"name": "Siti Aminah", "phone": "081234567890"},
+        items=[{"type": "ktp", "details": {"nik": SITI_NIK}}],
+        lost_on=date(2025, 7, 30),
+        lost_place="Pasar",
+    )
+    resident = api_client(desk.resident, language="en")
+    answer = post(resident, f"{URL}/{draft.reference}/withdraw", {"reason": "Ketemu"}, "w-1")
+    assert answer.status_code == 200 and answer.json()["status"] == "withdrawn"
+    certificate = issued(desk)
+    refused = post(
+        api_client(desk.officer, language="en"),
+        f"{URL}/{certificate.report.reference}/withdraw",
+        {"reason": "Ketemu"},
+    )
+    assert refused.status_code == 422
+    certificate.report.refresh_from_db()
+    assert certificate.report.status == ReportStatus.ISSUED
+
+
+def test_contact_is_shown_once_the_officer_and_the_resident_agree_through_the_api(desk):
+    draft = loss_report_start(
+        actor=desk.resident,
+        source=ReportSource.WEB,
+        unit=desk.post_kayuringin,
+        identity={"name": "Siti Aminah", "phone": "081234567890"},
+        items=[{"type": "ktp", "details": {"nik": SITI_NIK}}],
+        lost_on=date(2025, 7, 30),
+        lost_place="Pasar",
+    )
+    path = f"{URL}/{draft.reference}/contact"
+    officer = post(api_client(desk.officer_selatan, language="en"), path, {"consents": True})
+    assert officer.status_code == 200, officer.json()
+    resident = post(api_client(desk.resident, language="en"), path, {"consents": True})
+    assert resident.status_code == 200
+    draft.refresh_from_db()
+    assert draft.contact_shared and draft.handling_officer == desk.officer_selatan
+    other = post(api_client(desk.officer_timur, language="en"), path, {"consents": True})
+    assert other.status_code == 404

@@ -62,3 +62,13 @@ def test_a_second_run_creates_nothing():
     before = (LossReport.objects.count(), Certificate.objects.count())
     run_demo_steps()
     assert (LossReport.objects.count(), Certificate.objects.count()) == before
+
+
+def test_the_reference_pdf_is_written_for_offline_verification(tmp_path):
+    from kamtibmas.certificates.demo import demo_certificate_pdf
+    from kamtibmas.certificates.pdf import qr_text_from_pdf
+
+    path = demo_certificate_pdf(tmp_path / "demo")
+    assert path is not None and path.name == "SKTLK-1-VIII-2025-Sek.Bks.Sel.pdf"
+    text = qr_text_from_pdf(path.read_bytes()).rsplit("/verify/", 1)[1]
+    assert certificate_verify(text, today=date(2025, 8, 10)).valid

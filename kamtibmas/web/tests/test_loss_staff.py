@@ -390,6 +390,15 @@ def test_a_report_at_a_dialogue_is_linked_and_the_dialogue_page_links_to_the_for
     page = parse(client.get(f"/staff/loss/{report.pk}/"))
     assert page.one("p", id="report-dialogue").text.strip().endswith("Ngopi Kamtibmas RW 024")
     assert "NIK" in page.one("div", id="missing").text
+    # The dialogue page lists it back, by reference and documents only.
+    dialogue_page = parse(client.get(f"/staff/dialogues/{dialogue.pk}/"))
+    linked = dialogue_page.one("section", id="linked-loss_reports")
+    assert report.reference in linked.text and "Siti" not in linked.text
+    listed = dialogue_page.one("a", inside=linked)
+    assert listed.attrs["href"] == f"/staff/loss/{report.pk}/"
+    from kamtibmas.certificates.links import dialogue_loss_reports
+
+    assert dialogue_loss_reports(dialogue=dialogue, user=desk.officer_timur) is None
 
 
 def test_another_units_or_a_cancelled_dialogue_takes_no_report(client, desk):

@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -77,8 +78,14 @@ class Command(BaseCommand):
         self.stdout.write("")
 
     def _print_demo_certificates(self, addrport: str) -> None:
-        from kamtibmas.certificates.demo import demo_certificates_to_verify
+        from kamtibmas.certificates.demo import demo_certificate_pdf, demo_certificates_to_verify
 
         for label, text in demo_certificates_to_verify():
             self.stdout.write(f"{_(label)}: http://{addrport}/verify/{text}")
+        pdf = demo_certificate_pdf(Path(settings.DATA_DIR) / "demo")
+        if pdf is not None:
+            self.stdout.write(
+                _("Its PDF, to verify offline: kamtibmas verify_certificate %(path)s")
+                % {"path": pdf}
+            )
         self.stdout.write("")
