@@ -99,6 +99,19 @@ def desk_report(desk, **changes: Any) -> LossReport:
     return loss_report_start(**arguments)
 
 
+def online_draft(desk) -> LossReport:
+    """A resident's report started online: a draft with a name and a phone only."""
+    return loss_report_start(
+        actor=desk.resident,
+        source=ReportSource.WEB,
+        unit=desk.post_kayuringin,
+        identity={"name": "Siti Aminah", "phone": "081234567890"},
+        items=[{"type": "ktp", "details": {"nik": SITI_NIK}}],
+        lost_on=date(2025, 7, 30),
+        lost_place="Pasar",
+    )
+
+
 def issued(desk, **changes: Any) -> Certificate:
     now = changes.pop("now", None)
     return certificate_issue(
@@ -454,15 +467,7 @@ def test_a_list_filter_that_is_not_an_identifier_is_refused(desk):
 
 
 def test_the_desk_completes_a_draft(desk):
-    draft = loss_report_start(
-        actor=desk.resident,
-        source=ReportSource.WEB,
-        unit=desk.post_kayuringin,
-        identity={"name": "Siti Aminah", "phone": "081234567890"},
-        items=[{"type": "ktp", "details": {"nik": SITI_NIK}}],
-        lost_on=date(2025, 7, 30),
-        lost_place="Pasar",
-    )
+    draft = online_draft(desk)
     client = api_client(desk.officer, language="en")
 
     wrong = patch(client, f"{URL}/{draft.reference}", {"identity": {"nik": "12"}})
@@ -518,15 +523,7 @@ def test_issuing_through_the_api_and_issuing_twice(desk):
 
 
 def test_an_incomplete_report_is_not_issued_and_says_what_is_missing(desk):
-    draft = loss_report_start(
-        actor=desk.resident,
-        source=ReportSource.WEB,
-        unit=desk.post_kayuringin,
-        identity={"name": "Siti Aminah", "phone": "081234567890"},
-        items=[{"type": "ktp", "details": {"nik": SITI_NIK}}],
-        lost_on=date(2025, 7, 30),
-        lost_place="Pasar",
-    )
+    draft = online_draft(desk)
     answer = post(
         api_client(desk.officer, language="en"),
         f"{URL}/{draft.reference}/certificate",
@@ -857,15 +854,7 @@ def test_the_desk_downloads_the_pdf_and_each_download_is_an_audited_export(desk)
 
 
 def test_the_resident_withdraws_their_own_draft_and_an_issued_report_stays(desk):
-    draft = loss_report_start(
-        actor=desk.resident,
-        source=ReportSource.WEB,
-        unit=desk.post_kayuringin,
-        identity={"name": "Siti Aminah", "phone": "081234567890"},
-        items=[{"type": "ktp", "details": {"nik": SITI_NIK}}],
-        lost_on=date(2025, 7, 30),
-        lost_place="Pasar",
-    )
+    draft = online_draft(desk)
     resident = api_client(desk.resident, language="en")
     answer = post(resident, f"{URL}/{draft.reference}/withdraw", {"reason": "Ketemu"}, "w-1")
     assert answer.status_code == 200 and answer.json()["status"] == "withdrawn"
@@ -881,15 +870,7 @@ def test_the_resident_withdraws_their_own_draft_and_an_issued_report_stays(desk)
 
 
 def test_contact_is_shown_once_the_officer_and_the_resident_agree_through_the_api(desk):
-    draft = loss_report_start(
-        actor=desk.resident,
-        source=ReportSource.WEB,
-        unit=desk.post_kayuringin,
-        identity={"name": "Siti Aminah", "phone": "081234567890"},
-        items=[{"type": "ktp", "details": {"nik": SITI_NIK}}],
-        lost_on=date(2025, 7, 30),
-        lost_place="Pasar",
-    )
+    draft = online_draft(desk)
     path = f"{URL}/{draft.reference}/contact"
     officer = post(api_client(desk.officer_selatan, language="en"), path, {"consents": True})
     assert officer.status_code == 200, officer.json()
