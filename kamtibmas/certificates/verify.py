@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -32,10 +33,8 @@ from kamtibmas.certificates.qr import (
     MalformedReason,
     ParseError,
     b64url_decode,
-    canonical_json,
-    claims_from_payload,
     kid_for,
-    parse,
+    parse_text,
 )
 
 ALGORITHM = "Ed25519"
@@ -62,6 +61,11 @@ class VerificationKey:
     kid: str
     public_key: bytes  # raw 32 bytes
     status: KeyStatus
+
+    @cached_property
+    def verifier(self) -> Ed25519PublicKey:
+        """The loaded key, built once per key set rather than once per verification."""
+        return Ed25519PublicKey.from_public_bytes(self.public_key)
 
 
 @dataclass(frozen=True)
@@ -130,21 +134,19 @@ def verify(
     any ``text``. ``today`` is the local date at the verifying unit. ``is_revoked`` is
     called with the certificate number, and only for a correctly signed text."""
     try:
-        payload, signature = parse(text)
+        parsed = parse_text(text)
     except ParseError as exc:
         return Verdict(Reason.MALFORMED, detail=exc.reason)
-    key = keys.get(payload["kid"])
+    key = keys.get(parsed.claims.kid)
     if key is None:
         return Verdict(Reason.UNKNOWN_KEY)
     if key.status == KeyStatus.COMPROMISED:
         return Verdict(Reason.COMPROMISED_KEY)
     try:
-        Ed25519PublicKey.from_public_bytes(key.public_key).verify(
-            signature, canonical_json(payload)
-        )
+        key.verifier.verify(parsed.signature, parsed.payload_bytes)
     except InvalidSignature:
         return Verdict(Reason.BAD_SIGNATURE)
-    claims = claims_from_payload(payload)
+    claims = parsed.claims
     if is_revoked is not None and is_revoked(claims.no):
         return Verdict(Reason.REVOKED, certificate=claims)
     if claims.iat > today:
