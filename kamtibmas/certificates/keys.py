@@ -224,9 +224,31 @@ def public_keyset(*, directory: Path | None = None) -> dict[str, Any]:
     }
 
 
+_verification_cache: dict[Path, tuple[tuple[int, int, int], dict[str, VerificationKey]]] = {}
+
+
 def verification_keys(*, directory: Path | None = None) -> dict[str, VerificationKey]:
-    """This deployment's keys for ``verify.verify``, by kid."""
-    return {
+    """This deployment's keys for ``verify.verify``, by kid.
+
+    Kept in memory while the registry file is unchanged (its inode, which every write
+    replaces, modification time and size: one ``stat`` per call), so each public key
+    is loaded once, not once per verification; a rotation or a compromise written by
+    any process shows at once.
+    Callers must not change the returned mapping.
+    """
+    path = directory if directory is not None else certificate_keys_dir()
+    try:
+        info = (path / REGISTRY_FILE).stat()
+        stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+    except FileNotFoundError:
+        stamp = None
+    cached = _verification_cache.get(path)
+    if stamp is not None and cached is not None and cached[0] == stamp:
+        return cached[1]
+    keys = {
         r.kid: VerificationKey(kid=r.kid, public_key=b64url_decode(r.x), status=r.status)
         for r in signing_keys_list(directory=directory)
     }
+    if stamp is not None:
+        _verification_cache[path] = (stamp, keys)
+    return keys

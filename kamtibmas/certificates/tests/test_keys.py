@@ -136,3 +136,19 @@ def test_concurrent_first_use_makes_exactly_one_key(tmp_path):
     assert len(records) == 1 and records[0].status == KeyStatus.ACTIVE
     assert set(kids) == {records[0].kid}
     assert [p.name for p in directory.glob("*.pem")] == [f"{records[0].kid}.pem"]
+
+
+def test_verification_keys_are_kept_until_the_registry_changes(tmp_path):
+    from kamtibmas.certificates.keys import (
+        signing_key_compromise,
+        signing_key_ensure,
+        verification_keys,
+    )
+    from kamtibmas.certificates.verify import KeyStatus
+
+    first = signing_key_ensure(directory=tmp_path)
+    keys = verification_keys(directory=tmp_path)
+    assert verification_keys(directory=tmp_path) is keys, "loaded once while unchanged"
+    signing_key_compromise(first.kid, directory=tmp_path)
+    fresh = verification_keys(directory=tmp_path)
+    assert fresh is not keys and fresh[first.kid].status == KeyStatus.COMPROMISED
