@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "kamtibmas.aspirations",
     "kamtibmas.open311",
     "kamtibmas.certificates",
+    "kamtibmas.aid",
     "django_tasks",
     "django_tasks_db",
     "kamtibmas.api",
