@@ -24,7 +24,8 @@ from kamtibmas.accounts.models import Role, User
 from kamtibmas.api.areas import area_by_text, area_with_neighbourhood
 from kamtibmas.api.auth import StaffToken
 from kamtibmas.api.errors import ERROR_RESPONSES, ApiError, ErrorOut
-from kamtibmas.api.idempotency import IDEMPOTENT, default_scope, idempotent
+from kamtibmas.api.idempotency import default_scope, idempotent
+from kamtibmas.api.operations import operation
 from kamtibmas.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kamtibmas.api.schemas import StrictQuery
 from kamtibmas.areas.models import Unit
@@ -71,29 +72,6 @@ TRIAGE_OVERALL = Limit(attempts=6000, seconds=60)
 # Messages through a (right) receipt code.
 MESSAGE_PER_CLIENT = Limit(attempts=20, seconds=3600)
 MESSAGE_OVERALL = Limit(attempts=2000, seconds=3600)
-
-
-def _operation(
-    name: str,
-    summary: str,
-    *,
-    schema: Any,
-    ok: int = 200,
-    errors: dict[int, type[Schema]] = ERROR_RESPONSES,
-    idempotent: bool = False,
-) -> dict[str, Any]:
-    """The decorator arguments of an operation named ``name`` (``<Entity><Verb>``): its
-    OpenAPI id and URL name, the error shape for every failure status, and the
-    ``Idempotency-Key`` header where it is honoured."""
-    arguments: dict[str, Any] = {
-        "response": {ok: schema, **errors},
-        "operation_id": name,
-        "url_name": name,
-        "summary": summary,
-    }
-    if idempotent:
-        arguments["openapi_extra"] = IDEMPOTENT
-    return arguments
 
 
 def _actor(request: HttpRequest) -> User:
@@ -146,7 +124,7 @@ def _dialogue(actor: User, pk: int | None) -> Dialogue | None:
     description="An officer submits on a resident's behalf (at a dialogue, the desk, on "
     "patrol); a resident's own token submits as that resident. Residents' tokens may "
     "call only this operation.",
-    **_operation(
+    **operation(
         "AspirationCreate",
         "Submit an aspiration or complaint; answers its receipt code once",
         ok=201,
@@ -232,7 +210,7 @@ class AspirationListQuery(StrictQuery):
 
 @router.get(
     "",
-    **_operation(
+    **operation(
         "AspirationList",
         "Cases of your units (or referred to your agency), newest first, a page at a time",
         schema=AspirationPageOut,
@@ -255,7 +233,7 @@ def list_aspirations(request: HttpRequest, query: Query[AspirationListQuery]) ->
 
 @router.get(
     CASE,
-    **_operation(
+    **operation(
         "AspirationGet",
         "One case with its whole history; no reporter identity (see …/identity)",
         schema=AspirationDetailOut,
@@ -270,7 +248,7 @@ def get_aspiration(request: HttpRequest, aspiration_id: int) -> AspirationDetail
     description="Audited: who, when, which case and the reason are recorded. Nobody sees "
     "the identity of an anonymous report; of a confidential one, only police officers "
     "of the handling unit, the area's unit and the units above them (403 otherwise).",
-    **_operation(
+    **operation(
         "AspirationIdentityRead", "Who reported the case, with the reason", schema=IdentityOut
     ),
 )
@@ -319,7 +297,7 @@ def _original(actor: User, pk: int | None) -> Aspiration | None:
 
 @router.post(
     CASE + "/actions",
-    **_operation(
+    **operation(
         "AspirationAct",
         "Move the case along its lifecycle (verify, refer, start, resolve, …)",
         schema=AspirationDetailOut,
@@ -347,7 +325,7 @@ def act_on_aspiration(
 
 @router.post(
     CASE + "/notes",
-    **_operation(
+    **operation(
         "AspirationNoteCreate",
         "Add a progress notice for the reporter (public) or an internal note",
         ok=201,
@@ -386,7 +364,7 @@ def _officer(case: Aspiration, pk: int | None) -> User | None:
 
 @router.post(
     CASE + "/assign",
-    **_operation(
+    **operation(
         "AspirationAssign",
         "Give the case to one officer of the handling unit, or take it back",
         schema=AspirationDetailOut,
@@ -408,7 +386,7 @@ def assign_aspiration(
 
 @router.post(
     CASE + "/triage",
-    **_operation(
+    **operation(
         "AspirationTriageConfirm",
         "Confirm or correct the suggested category and urgency (kept as training data)",
         schema=AspirationDetailOut,
@@ -437,7 +415,7 @@ def confirm_triage(
     description="`multipart/form-data` with one picture in `photo` (JPEG, PNG, WebP, …, at "
     "most 8 MB). It is checked by content and stored as a fresh JPEG without its EXIF "
     "data (place, time, camera).",
-    **_operation(
+    **operation(
         "AspirationPhotoAdd", "Add a photo to the case", ok=201, schema=PhotoOut, idempotent=True
     ),
 )
@@ -459,7 +437,7 @@ def add_photo(
     description="No token needed; rate-limited per client and overall (429). Uses the §5 "
     "codes. Nothing is stored. `unit` is present only when an area was given.",
     exclude_none=True,
-    **_operation(
+    **operation(
         "TriageSuggest",
         "Suggest category, urgency and responsible body for a complaint's text",
         schema=TriageOut,
@@ -515,7 +493,7 @@ def _tracked(request: HttpRequest, code: str) -> Aspiration:
     description="No token needed: the receipt code is the key. Wrong codes are "
     "rate-limited (429). Only public updates, the kelurahan and a coarse location are "
     "shown unless the report is public.",
-    **_operation(
+    **operation(
         "AspirationTrack",
         "Follow a report by its receipt code",
         schema=TrackOut,
@@ -537,7 +515,7 @@ def track_aspiration(request: HttpRequest, code: str) -> TrackOut:
     description="No token needed: the receipt code is the key. The message goes to the "
     "handling officers only. Without a token, an `Idempotency-Key` is matched on the "
     "key alone: send a random one (a UUID).",
-    **_operation(
+    **operation(
         "AspirationTrackMessageCreate",
         "Send the handling officers a message about your report",
         ok=201,

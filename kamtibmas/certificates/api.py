@@ -44,7 +44,8 @@ from kamtibmas.accounts.models import Role, User
 from kamtibmas.api.areas import area_by_reference
 from kamtibmas.api.auth import StaffToken
 from kamtibmas.api.errors import ERROR_RESPONSES, ApiError, ErrorOut
-from kamtibmas.api.idempotency import IDEMPOTENT, idempotent
+from kamtibmas.api.idempotency import idempotent
+from kamtibmas.api.operations import operation
 from kamtibmas.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kamtibmas.api.schemas import MAX_ID, CalendarDay, StrictQuery
 from kamtibmas.areas.models import POLICE_KINDS, Area, Unit
@@ -108,31 +109,6 @@ READING_ROLES = services.RECORDING_ROLES
 UNMASKED_ROLES = frozenset({Role.DESK_OFFICER, Role.COMMANDER})
 READ_REASON = "API: loss report"
 _IDENTITY_FIELDS = frozenset(services.REQUIRED_TO_ISSUE)
-
-
-def _operation(
-    name: str,
-    summary: str,
-    *,
-    schema: Any,
-    ok: int = 200,
-    errors: dict[int, type[Schema]] = ERROR_RESPONSES,
-    idempotent: bool = False,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The decorator arguments of an operation named ``name`` (``<Entity><Verb>``): its
-    OpenAPI id and URL name, the error shape for every failure status, and the
-    ``Idempotency-Key`` header where it is honoured (every create)."""
-    arguments: dict[str, Any] = {
-        "response": {ok: schema, **errors},
-        "operation_id": name,
-        "url_name": name,
-        "summary": summary,
-    }
-    openapi_extra = {**(IDEMPOTENT if idempotent else {}), **(extra or {})}
-    if openapi_extra:
-        arguments["openapi_extra"] = openapi_extra
-    return arguments
 
 
 def _actor(request: HttpRequest) -> User:
@@ -224,7 +200,7 @@ def _report_out(actor: User, report: LossReport, *, audit: bool = True) -> LossR
     auth=None,
     description="No token needed. Codes are stable (they are printed in the QR); labels "
     "follow `Accept-Language`.",
-    **_operation(
+    **operation(
         "LossReportItemTypeList",
         "The documents one can report lost, their identifying fields and checklists",
         schema=list[ItemTypeOut],
@@ -303,7 +279,7 @@ def _register(request: HttpRequest, query: RegisterQuery, purpose: str) -> list[
     "/register",
     description="Desk officers, commanders and administrators. Personal data: one audit "
     "row per report shown. Oldest report first.",
-    **_operation(
+    **operation(
         "LossReportRegisterGet",
         "The desk's register of loss reports for a period",
         schema=list[RegisterRowOut],
@@ -328,7 +304,7 @@ def _download(content: bytes, filename: str) -> HttpResponse:
     "/register.xlsx",
     description="The register as an Excel workbook. Personal data leaving the system: one "
     "EXPORT audit row per report.",
-    **_operation(
+    **operation(
         "LossReportRegisterExport",
         "The desk's register of loss reports for a period, as XLSX",
         schema=None,
@@ -386,7 +362,7 @@ def _area(reference: int | str | None, field: str) -> Area | None:
     description="An officer records a report at the desk, or at a dialogue (`dialogue`); a "
     "resident's own token starts an online draft that the desk finishes when the resident "
     "brings the originals. Residents' tokens may also list and read their own reports.",
-    **_operation(
+    **operation(
         "LossReportCreate",
         "Start a loss report",
         ok=201,
@@ -480,7 +456,7 @@ def _identifier(value: str | None, normalise: Any) -> str | None:
     auth=StaffToken(residents=True),
     description="Officers: the reports of their units; residents: their own. Each staff "
     "read of a page writes one audit row per report (the reporter's name is shown).",
-    **_operation(
+    **operation(
         "LossReportList", "Loss reports, newest first, a page at a time", schema=LossReportPageOut
     ),
 )
@@ -510,7 +486,7 @@ def list_loss_reports(request: HttpRequest, query: Query[LossReportListQuery]) -
     auth=StaffToken(residents=True),
     description="With the reporter's identity: a staff read is audited. NIKs and document "
     "numbers are masked except for desk officers and commanders.",
-    **_operation("LossReportGet", "One loss report", schema=LossReportOut),
+    **operation("LossReportGet", "One loss report", schema=LossReportOut),
 )
 def get_loss_report(request: HttpRequest, reference: str) -> LossReportOut:
     actor = _actor(request)
@@ -523,7 +499,7 @@ def get_loss_report(request: HttpRequest, reference: str) -> LossReportOut:
     REPORT,
     description="Desk officers and commanders complete or correct a report before its "
     "certificate is issued; a draft becomes `ready` once the identity is complete.",
-    **_operation("LossReportUpdate", "Complete a loss report at the desk", schema=LossReportOut),
+    **operation("LossReportUpdate", "Complete a loss report at the desk", schema=LossReportOut),
 )
 def update_loss_report(
     request: HttpRequest, reference: str, payload: LossReportUpdateIn
@@ -553,7 +529,7 @@ def update_loss_report(
     description="The resident (their own report) or the desk withdraws a report that "
     "needs no certificate any more. An issued report cannot be withdrawn: revoke its "
     "certificate instead (422).",
-    **_operation(
+    **operation(
         "LossReportWithdraw", "Withdraw a loss report", schema=LossReportOut, idempotent=True
     ),
 )
@@ -574,7 +550,7 @@ def withdraw_loss_report(
     description="One side's answer about showing the handling officer's name and phone to "
     "the resident: the resident for their own report, or an officer of the unit, who "
     "thereby takes the report on. The contact is shown only when both agreed.",
-    **_operation(
+    **operation(
         "LossReportContactConsent",
         "Agree (or not) to share the handling officer's contact",
         schema=LossReportOut,
@@ -619,7 +595,7 @@ def _certificate(request: HttpRequest, certificate_id: int) -> Certificate:
     description="Desk officers and commanders, after checking the reporter's identity "
     "against an original document. A report has one certificate: issuing again is 422 "
     "`already_issued`.",
-    **_operation(
+    **operation(
         "CertificateIssue",
         "Issue the certificate (SKTLK) of a complete report",
         ok=201,
@@ -660,7 +636,7 @@ class VerifyQuery(StrictQuery):
     "name, items, dates, unit, number) once the signature holds. Nothing is looked up "
     "for a text whose signature fails, so a forged text learns nothing about which "
     "numbers exist.",
-    **_operation(
+    **operation(
         "CertificateVerify",
         "Verify a certificate from its QR",
         schema=VerdictOut,
@@ -698,7 +674,7 @@ def _monthly(request: HttpRequest, year: int) -> list[register.MonthlyCount]:
     "/monthly",
     description="Per unit (of yours), local month of issue and document type. A "
     "certificate for two documents counts once for each. No personal data.",
-    **_operation(
+    **operation(
         "CertificateMonthlyCountList",
         "Certificates issued per unit, month and document type in a year",
         schema=list[MonthlyCountOut],
@@ -722,7 +698,7 @@ def list_monthly_counts(request: HttpRequest, query: Query[MonthlyQuery]) -> lis
 @certificate_router.get(
     "/monthly.xlsx",
     description="The monthly counts as an Excel workbook.",
-    **_operation(
+    **operation(
         "CertificateMonthlyCountExport",
         "Certificates issued per unit, month and document type, as XLSX",
         schema=None,
@@ -753,7 +729,7 @@ class CertificateListQuery(StrictQuery):
 
 @certificate_router.get(
     "",
-    **_operation(
+    **operation(
         "CertificateList",
         "Certificates issued by your units, newest first, a page at a time",
         schema=CertificatePageOut,
@@ -778,7 +754,7 @@ def list_certificates(request: HttpRequest, query: Query[CertificateListQuery]) 
 
 
 @certificate_router.get(
-    CERTIFICATE, **_operation("CertificateGet", "One certificate", schema=CertificateOut)
+    CERTIFICATE, **operation("CertificateGet", "One certificate", schema=CertificateOut)
 )
 def get_certificate(request: HttpRequest, certificate_id: int) -> Certificate:
     return _certificate(request, certificate_id)
@@ -798,7 +774,7 @@ PDF_RESPONSE: dict[str, Any] = {
     CERTIFICATE + "/pdf",
     description="Desk officers and commanders of the issuing unit. The PDF prints the "
     "reporter's NIK and address: every download is an audited export.",
-    **_operation("CertificatePdfGet", "The certificate as a PDF", schema=None, extra=PDF_RESPONSE),
+    **operation("CertificatePdfGet", "The certificate as a PDF", schema=None, extra=PDF_RESPONSE),
 )
 def get_certificate_pdf(request: HttpRequest, certificate_id: int) -> HttpResponse:
     certificate = _certificate(request, certificate_id)
@@ -815,7 +791,7 @@ def get_certificate_pdf(request: HttpRequest, certificate_id: int) -> HttpRespon
     CERTIFICATE + "/revoke",
     description="Desk officers and commanders of the issuing unit. From now on the "
     "certificate verifies as `revoked`. Revoking again is 422 `already_revoked`.",
-    **_operation(
+    **operation(
         "CertificateRevoke",
         "Revoke a certificate, saying why",
         schema=CertificateOut,

@@ -27,10 +27,9 @@ at the unit, in its own zone (WIB, WITA or WIT):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from io import BytesIO
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -39,8 +38,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment
 
 from kamtibmas.accounts.models import User
 from kamtibmas.areas.models import Unit
@@ -49,6 +47,7 @@ from kamtibmas.certificates.models import Certificate, LossReport, ReportStatus
 from kamtibmas.certificates.services import ISSUING_ROLES
 from kamtibmas.core.scope import visible_to
 from kamtibmas.core.timefmt import resolve_zone
+from kamtibmas.core.xlsx import MEDIA_TYPE, sheet_start, workbook_bytes
 from kamtibmas.privacy.models import AuditAction
 from kamtibmas.privacy.services import audit_record_many
 
@@ -57,7 +56,7 @@ MAX_PERIOD_DAYS = 366
 #: The reporter's fields a register row shows (and its audit rows name).
 REGISTER_FIELDS = ("name", "citizenship", "address", "phone")
 REGISTER_REASON = "loss report register"
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MEDIA_TYPE = MEDIA_TYPE
 
 # Indonesian offsets run from UTC+7 (WIB) to UTC+9 (WIT): local midnight of a day
 # falls between 15.00 and 17.00 UTC of the day before.
@@ -276,25 +275,6 @@ def monthly_counts(*, actor: Any, year: int) -> list[MonthlyCount]:
 # --- XLSX ------------------------------------------------------------------------
 
 
-def _sheet(workbook: Workbook, title: str, header: Sequence[str], widths: Sequence[int]) -> Any:
-    sheet = workbook.active
-    sheet.title = title[:31]  # Excel's limit
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    return sheet
-
-
-def _bytes(workbook: Workbook) -> bytes:
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _text_cell(sheet: Any, row: int, column: int) -> None:
     """Keep a value such as a phone number as text: Excel would drop its ``+``."""
     sheet.cell(row=row, column=column).number_format = "@"
@@ -324,7 +304,7 @@ def register_xlsx(rows: Iterable[RegisterRow]) -> bytes:
     ]
     widths = [6, 28, 12, 40, 18, 14, 30, 40, 18, 10, 14, 24, 32, 14, 10, 28]
     workbook = Workbook()
-    sheet = _sheet(workbook, _("Loss report register"), header, widths)
+    sheet = sheet_start(workbook.active, _("Loss report register"), header, widths)
     for number, row in enumerate(rows, start=1):
         sheet.append(
             [
@@ -353,7 +333,7 @@ def register_xlsx(rows: Iterable[RegisterRow]) -> bytes:
         sheet.cell(row=line, column=14).number_format = _DATE_FORMAT
         for column in (4, 8):
             sheet.cell(row=line, column=column).alignment = Alignment(wrap_text=True)
-    return _bytes(workbook)
+    return workbook_bytes(workbook)
 
 
 def monthly_counts_xlsx(counts: Iterable[MonthlyCount]) -> bytes:
@@ -367,7 +347,9 @@ def monthly_counts_xlsx(counts: Iterable[MonthlyCount]) -> bytes:
         _("Of which revoked"),
     ]
     workbook = Workbook()
-    sheet = _sheet(workbook, _("Certificates per month"), header, [32, 16, 18, 40, 12, 12])
+    sheet = sheet_start(
+        workbook.active, _("Certificates per month"), header, [32, 16, 18, 40, 12, 12]
+    )
     for line, count in enumerate(counts, start=2):
         sheet.append(
             [
@@ -380,4 +362,4 @@ def monthly_counts_xlsx(counts: Iterable[MonthlyCount]) -> bytes:
             ]
         )
         sheet.cell(row=line, column=2).number_format = _MONTH_FORMAT
-    return _bytes(workbook)
+    return workbook_bytes(workbook)

@@ -22,8 +22,9 @@ from pydantic import Field
 
 from kamtibmas.accounts.models import User
 from kamtibmas.api.areas import area_by_text, area_with_neighbourhood
-from kamtibmas.api.errors import ERROR_RESPONSES, ApiError
-from kamtibmas.api.idempotency import IDEMPOTENT, idempotent
+from kamtibmas.api.errors import ApiError
+from kamtibmas.api.idempotency import idempotent
+from kamtibmas.api.operations import operation
 from kamtibmas.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
 from kamtibmas.api.schemas import CalendarDay, StrictQuery, to_utc
 from kamtibmas.areas.models import Unit
@@ -71,23 +72,6 @@ from kamtibmas.privacy.services import audit_record
 router = Router(tags=["engagements"])
 
 DIALOGUE = "/{int:dialogue_id}"
-
-
-def _operation(
-    name: str, summary: str, *, schema: Any, ok: int = 200, idempotent: bool = False
-) -> dict[str, Any]:
-    """The decorator arguments of an operation named ``name`` (``<Entity><Verb>``): its
-    OpenAPI id and URL name, the error shape for every failure status, and the
-    ``Idempotency-Key`` header where it is honoured (every create)."""
-    arguments: dict[str, Any] = {
-        "response": {ok: schema, **ERROR_RESPONSES},
-        "operation_id": name,
-        "url_name": name,
-        "summary": summary,
-    }
-    if idempotent:
-        arguments["openapi_extra"] = IDEMPOTENT
-    return arguments
 
 
 def _actor(request: HttpRequest) -> User:
@@ -172,7 +156,7 @@ def _choices(choices: Any) -> list[dict[str, str]]:
 
 @router.get(
     "/catalogue",
-    **_operation(
+    **operation(
         "EngagementCatalogueGet",
         "Dialogue types, outreach topics and inspection items, named in your language",
         schema=CatalogueOut,
@@ -211,7 +195,7 @@ class DialogueListQuery(StrictQuery):
 
 @router.get(
     "",
-    **_operation(
+    **operation(
         "DialogueList",
         "Dialogues of your units, newest first, a page at a time",
         schema=DialoguePageOut,
@@ -236,7 +220,7 @@ def list_dialogues(request: HttpRequest, query: Query[DialogueListQuery]) -> dic
 
 @router.post(
     "",
-    **_operation(
+    **operation(
         "DialogueCreate",
         "Plan a dialogue, or record one that took place (`status: held`)",
         ok=201,
@@ -275,7 +259,7 @@ def create_dialogue(
 
 @router.get(
     DIALOGUE,
-    **_operation(
+    **operation(
         "DialogueGet", "One dialogue with its officials and topics", schema=DialogueDetailOut
     ),
 )
@@ -287,7 +271,7 @@ def get_dialogue(request: HttpRequest, dialogue_id: int) -> Dialogue:
 
 @router.patch(
     DIALOGUE,
-    **_operation(
+    **operation(
         "DialogueUpdate",
         "Change the planned details; only the fields sent change",
         schema=DialogueDetailOut,
@@ -330,7 +314,7 @@ def update_dialogue(request: HttpRequest, dialogue_id: int, payload: DialogueUpd
 
 @router.post(
     DIALOGUE + "/held",
-    **_operation(
+    **operation(
         "DialogueMarkHeld", "Record that the dialogue took place", schema=DialogueDetailOut
     ),
 )
@@ -347,7 +331,7 @@ def mark_dialogue_held(request: HttpRequest, dialogue_id: int, payload: HeldIn) 
 
 @router.post(
     DIALOGUE + "/cancel",
-    **_operation(
+    **operation(
         "DialogueCancel", "Cancel a planned dialogue, saying why", schema=DialogueDetailOut
     ),
 )
@@ -360,7 +344,7 @@ def cancel_dialogue(request: HttpRequest, dialogue_id: int, payload: CancelIn) -
 
 @router.put(
     DIALOGUE + "/attendance",
-    **_operation("DialogueAttendanceSet", "Attendance counted by group", schema=AttendanceOut),
+    **operation("DialogueAttendanceSet", "Attendance counted by group", schema=AttendanceOut),
 )
 def set_attendance(request: HttpRequest, dialogue_id: int, payload: AttendanceIn) -> Any:
     dialogue = _dialogue_for_change(request, dialogue_id)
@@ -384,7 +368,7 @@ def set_attendance(request: HttpRequest, dialogue_id: int, payload: AttendanceIn
 
 @router.get(
     DIALOGUE + "/attendees",
-    **_operation(
+    **operation(
         "AttendeeList",
         "Named sign-ins (personal data: the read is audited, phones are masked)",
         schema=list[AttendeeOut],
@@ -406,7 +390,7 @@ def list_attendees(request: HttpRequest, dialogue_id: int) -> list[Any]:
 
 @router.post(
     DIALOGUE + "/attendees",
-    **_operation(
+    **operation(
         "AttendeeSignIn",
         "Put a consenting attendee on the sign-in list",
         ok=201,
@@ -433,7 +417,7 @@ def sign_in_attendee(request: HttpRequest, dialogue_id: int, payload: AttendeeIn
 
 @router.get(
     DIALOGUE + "/officials",
-    **_operation("OfficialList", "Officials present", schema=list[OfficialOut]),
+    **operation("OfficialList", "Officials present", schema=list[OfficialOut]),
 )
 def list_officials(request: HttpRequest, dialogue_id: int) -> list[Any]:
     return list(_dialogue(request, dialogue_id).officials.all())
@@ -441,7 +425,7 @@ def list_officials(request: HttpRequest, dialogue_id: int) -> list[Any]:
 
 @router.post(
     DIALOGUE + "/officials",
-    **_operation(
+    **operation(
         "OfficialAdd", "Add an official present", ok=201, schema=OfficialOut, idempotent=True
     ),
 )
@@ -467,7 +451,7 @@ def _official(dialogue: Dialogue, official_id: int) -> DialogueOfficial:
 
 @router.delete(
     DIALOGUE + "/officials/{int:official_id}",
-    **_operation("OfficialRemove", "Remove an official", ok=204, schema=None),
+    **operation("OfficialRemove", "Remove an official", ok=204, schema=None),
 )
 def remove_official(request: HttpRequest, dialogue_id: int, official_id: int) -> Status:
     official = _official(_dialogue_for_change(request, dialogue_id), official_id)
@@ -488,7 +472,7 @@ def _delivered(dialogue: Dialogue, code: str) -> TopicDelivered:
 
 @router.get(
     DIALOGUE + "/topics",
-    **_operation("TopicList", "Outreach topics delivered", schema=list[TopicDeliveredOut]),
+    **operation("TopicList", "Outreach topics delivered", schema=list[TopicDeliveredOut]),
 )
 def list_topics(request: HttpRequest, dialogue_id: int) -> list[Any]:
     return list(_dialogue(request, dialogue_id).topics.all())
@@ -496,7 +480,7 @@ def list_topics(request: HttpRequest, dialogue_id: int) -> list[Any]:
 
 @router.get(
     DIALOGUE + "/topics/{slug:code}",
-    **_operation("TopicGet", "One outreach topic delivered", schema=TopicDeliveredOut),
+    **operation("TopicGet", "One outreach topic delivered", schema=TopicDeliveredOut),
 )
 def get_topic(request: HttpRequest, dialogue_id: int, code: str) -> TopicDelivered:
     return _delivered(_dialogue(request, dialogue_id), code)
@@ -504,7 +488,7 @@ def get_topic(request: HttpRequest, dialogue_id: int, code: str) -> TopicDeliver
 
 @router.put(
     DIALOGUE + "/topics/{slug:code}",
-    **_operation(
+    **operation(
         "TopicSet", "Record (or re-describe) an outreach topic delivered", schema=TopicDeliveredOut
     ),
 )
@@ -520,9 +504,7 @@ def set_topic(
 
 @router.delete(
     DIALOGUE + "/topics/{slug:code}",
-    **_operation(
-        "TopicRemove", "Remove an outreach topic recorded by mistake", ok=204, schema=None
-    ),
+    **operation("TopicRemove", "Remove an outreach topic recorded by mistake", ok=204, schema=None),
 )
 def remove_topic(request: HttpRequest, dialogue_id: int, code: str) -> Status:
     delivered = _delivered(_dialogue_for_change(request, dialogue_id), code)
@@ -536,7 +518,7 @@ def remove_topic(request: HttpRequest, dialogue_id: int, code: str) -> Status:
 
 @router.get(
     DIALOGUE + "/inspection",
-    **_operation(
+    **operation(
         "InspectionGet",
         "The inspection after the dialogue, with its findings",
         schema=InspectionOut,
@@ -553,7 +535,7 @@ def get_inspection(request: HttpRequest, dialogue_id: int) -> Any:
 
 @router.put(
     DIALOGUE + "/inspection",
-    **_operation(
+    **operation(
         "InspectionRecord",
         "Record (or replace) the inspection; each problem found becomes a follow-up",
         schema=InspectionOut,
@@ -594,7 +576,7 @@ def record_inspection(request: HttpRequest, dialogue_id: int, payload: Inspectio
 
 @router.get(
     DIALOGUE + "/follow-ups",
-    **_operation(
+    **operation(
         "FollowUpList",
         "What was promised at the dialogue or found in the inspection",
         schema=list[FollowUpOut],
@@ -606,7 +588,7 @@ def list_follow_ups(request: HttpRequest, dialogue_id: int) -> list[Any]:
 
 @router.post(
     DIALOGUE + "/follow-ups",
-    **_operation(
+    **operation(
         "FollowUpCreate",
         "Record a promise made at the dialogue",
         ok=201,
@@ -644,7 +626,7 @@ def _follow_up_for_change(request: HttpRequest, follow_up_id: int) -> FollowUp:
 
 @router.post(
     "/follow-ups/{int:follow_up_id}/complete",
-    **_operation("FollowUpComplete", "Mark a follow-up done, with its outcome", schema=FollowUpOut),
+    **operation("FollowUpComplete", "Mark a follow-up done, with its outcome", schema=FollowUpOut),
 )
 def complete_follow_up(request: HttpRequest, follow_up_id: int, payload: FollowUpCloseIn) -> Any:
     follow_up = _follow_up_for_change(request, follow_up_id)
@@ -655,7 +637,7 @@ def complete_follow_up(request: HttpRequest, follow_up_id: int, payload: FollowU
 
 @router.post(
     "/follow-ups/{int:follow_up_id}/cancel",
-    **_operation("FollowUpCancel", "Drop a follow-up, saying why", schema=FollowUpOut),
+    **operation("FollowUpCancel", "Drop a follow-up, saying why", schema=FollowUpOut),
 )
 def cancel_follow_up(request: HttpRequest, follow_up_id: int, payload: FollowUpCloseIn) -> Any:
     follow_up = _follow_up_for_change(request, follow_up_id)
