@@ -116,5 +116,5 @@ class Reconciliation:
 def reconcile(movements: Iterable[Movement]) -> dict[Key, Reconciliation]:
     sums: dict[Key, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for movement in movements:
-        sums[(movement.item, movement.location)][movement.kind.value] += movement.quantity
+        sums[(movement.item, movement.location)][Kind(movement.kind).value] += movement.quantity
     return {key: Reconciliation(**values) for key, values in sums.items()}

@@ -463,7 +463,9 @@ def aid_handout_record(
         at=moment,
     )
     if not verdict.eligible:
-        raise ValidationError(verdict.reasons, code="not_eligible")
+        raise ValidationError(
+            [ValidationError(reason, code="not_eligible") for reason in verdict.reasons]
+        )
     if dialogue is not None and not program.dialogues.filter(pk=dialogue.pk).exists():
         raise _errors(dialogue=_("This program is not handed out at that dialogue."))
     try:

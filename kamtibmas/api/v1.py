@@ -15,7 +15,7 @@ from kamtibmas.api.parsing import StrictJsonParser
 
 DESCRIPTION = """\
 The REST API of Kamtibmas: staff work, residents' submissions, loss-report certificates,
-public triage, tracking and certificate verification.
+aid distribution, public triage, tracking and certificate verification.
 
 **Authentication.** Staff endpoints need a personal API token of an active staff member:
 `Authorization: Bearer kmt_…`. Without a valid token the answer is 401; residents'
@@ -69,3 +69,4 @@ api.add_router("/triage", "kamtibmas.aspirations.api.triage_router")
 api.add_router("/track", "kamtibmas.aspirations.api.track_router")
 api.add_router("/loss-reports", "kamtibmas.certificates.api.router")
 api.add_router("/certificates", "kamtibmas.certificates.api.certificate_router")
+api.add_router("/aid", "kamtibmas.aid.api.router")

@@ -16,6 +16,7 @@ DEMO_STEPS = [
     "kamtibmas.engagements.demo.demo_load",
     "kamtibmas.aspirations.demo.demo_load",
     "kamtibmas.certificates.demo.demo_load",
+    "kamtibmas.aid.demo.demo_load",
 ]
 
 
