@@ -24,6 +24,8 @@ STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
 LOSS_REPORT_ROLES = frozenset(
     {Role.COMMUNITY_OFFICER, Role.DESK_OFFICER, Role.COMMANDER, Role.ADMIN}
 )
+#: Roles that run aid programs and hand out aid (C4).
+AID_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN})
 
 
 class User(AbstractUser):
@@ -72,6 +74,10 @@ class User(AbstractUser):
     @property
     def may_handle_loss_reports(self) -> bool:
         return self.is_active and self.role in LOSS_REPORT_ROLES
+
+    @property
+    def may_distribute_aid(self) -> bool:
+        return self.is_active and self.role in AID_ROLES
 
     @property
     def display_name(self) -> str:

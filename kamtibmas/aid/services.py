@@ -25,7 +25,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kamtibmas.accounts.models import Role, User
+from kamtibmas.accounts.models import AID_ROLES as ACCOUNT_AID_ROLES
+from kamtibmas.accounts.models import User
 from kamtibmas.aid import ledger
 from kamtibmas.aid.ledger import Kind, LedgerError, Movement
 from kamtibmas.aid.models import (
@@ -47,7 +48,7 @@ from kamtibmas.privacy.services import audit_record
 
 #: Roles that run programs and hand out aid (§2): the community officers at their
 #: dialogues, commanders and administrators.
-AID_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN})
+AID_ROLES = ACCOUNT_AID_ROLES
 NAME_MAX = 120
 
 

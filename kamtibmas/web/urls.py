@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kamtibmas.web import (
+    aid_staff,
     aspirations_public,
     aspirations_staff,
     certificates_public,
@@ -23,4 +24,5 @@ urlpatterns = [
     *aspirations_staff.urlpatterns,
     *certificates_public.urlpatterns,
     *certificates_staff.urlpatterns,
+    *aid_staff.urlpatterns,
 ]
