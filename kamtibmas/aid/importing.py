@@ -22,6 +22,11 @@ Decisions (docs/decisions/020-aid-distribution.md):
   two sources; the report counts the lines that were not UTF-8.
 * **Preview** (``dry_run``) reads, checks and compares exactly as the import does and
   writes nothing, not even a new RT/RW: areas are compared by their code.
+* **The database's bulk path.** New households and every audit entry are inserted
+  with COPY (PostgreSQL) or one ``executemany`` per batch (SQLite), with the values
+  the ORM would write (ciphertexts from the fields' crypter, adapted timestamps);
+  the new ids are read back by blind index. ``bulk_create`` spent about half of the
+  import's time building model instances and SQL (§9 P6, bench/README.md).
 """
 
 from __future__ import annotations
@@ -36,20 +41,22 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kamtibmas.accounts.models import User
 from kamtibmas.aid.models import Household
 from kamtibmas.aid.services import AID_ROLES, NAME_MAX
 from kamtibmas.areas.models import Area, AreaLevel, within_q
 from kamtibmas.areas.services import area_rt_get_or_create, area_rw_get_or_create
+from kamtibmas.core.bulk import rows_insert
 from kamtibmas.core.scope import scope_for, visible_to
 from kamtibmas.privacy.blind_index import blind_index
+from kamtibmas.privacy.fields import KeyedEncryptionMixin, field_crypter
 from kamtibmas.privacy.identifiers import normalise_kk
-from kamtibmas.privacy.models import AuditAction
-from kamtibmas.privacy.services import audit_record_many
+from kamtibmas.privacy.models import AuditAction, AuditEntry
 
 BATCH = 1000
 #: The fields an import writes besides the KK number and the area.
@@ -71,6 +78,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 _BY_ALIAS = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 _SEPARATORS = re.compile(r"[\s.\-_/]+")
+# Translated when a row is refused, not once for every row.
+_MEMBERS = gettext_lazy("Members")
+_CHILDREN = gettext_lazy("Children")
+#: First two digits of the KK numbers ``normalise_kk`` has accepted: for 16 digits its
+#: answer depends on nothing else (they must be a province code).
+_KK_PREFIXES: set[str] = set()
 
 
 Problems = list[tuple[str, str]]  # (field, message)
@@ -288,7 +301,17 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _whole(value: str, label: str, errors: Problems, name: str) -> int | None:
+def _kk_normalised(value: str) -> str:
+    """``normalise_kk``, without building its translated label for a number in the
+    usual form. Raises its ``ValidationError``."""
+    if len(value) == 16 and value.isdigit() and value[:2] in _KK_PREFIXES:
+        return value
+    kk = normalise_kk(value)
+    _KK_PREFIXES.add(kk[:2])
+    return kk
+
+
+def _whole(value: str, label: Any, errors: Problems, name: str) -> int | None:
     if not value:
         return None
     text = value.removesuffix(".0")
@@ -307,7 +330,7 @@ def row_clean(cells: Sequence[Any], columns: dict[str, int]) -> tuple[CleanRow |
     }
     errors: Problems = []
     try:
-        kk = normalise_kk(values["kk_number"])
+        kk = _kk_normalised(values["kk_number"])
     except ValidationError as exc:
         errors.append(("kk_number", exc.messages[0]))
         kk = ""
@@ -324,8 +347,8 @@ def row_clean(cells: Sequence[Any], columns: dict[str, int]) -> tuple[CleanRow |
             errors.append((key, message % {"label": label}))
     if rt is not None and rw is None and not any(key == "rw" for key, _m in errors):
         errors.append(("rw", _("An RT lies in an RW: give the RW too.")))
-    members = _whole(values.get("members", ""), _("Members"), errors, "members")
-    children = _whole(values.get("children", ""), _("Children"), errors, "children")
+    members = _whole(values.get("members", ""), _MEMBERS, errors, "members")
+    children = _whole(values.get("children", ""), _CHILDREN, errors, "children")
     if members is not None and members < 1:
         errors.append(("members", _("A household has at least one member.")))
     elif children is not None and children > (members if members is not None else children):
@@ -478,7 +501,7 @@ class _Importer:
             ).values_list("pk", flat=True)
         )
         writing = self.write and (self.skip_invalid or not self.report.refused)
-        new: list[Household] = []
+        new: list[tuple[_Pending, dict[str, Any]]] = []
         changed: list[Household] = []
         for item in batch:
             household = existing.get(item.index)
@@ -495,14 +518,7 @@ class _Importer:
             if household is None:
                 self.report.new += 1
                 if writing:
-                    new.append(
-                        Household(
-                            kk_number=item.clean.kk,
-                            kk_index=item.index,
-                            area=self.area_of(item),
-                            **target,
-                        )
-                    )
+                    new.append((item, target))
                 continue
             stored = {name: getattr(household, name) for name in target}
             if stored == target and household.area.code == self.area_code(item):
@@ -516,30 +532,86 @@ class _Importer:
                 household.updated_at = timezone.now()
                 changed.append(household)
         if new:
+            rows = self.household_rows(new)
             try:
                 with transaction.atomic():
-                    Household.objects.bulk_create(new, batch_size=BATCH)
+                    _rows_insert(Household, rows)
             except IntegrityError as exc:
                 raise ImportFileError(
                     _("Households were registered while the file was imported: import it again.")
                 ) from exc
-            audit_record_many(
-                actor=self.actor,
-                action=AuditAction.CREATE,
-                subjects=new,
-                reason="households imported",
-                fields=Household.personal_fields,
+            ids = dict(
+                Household.objects.filter(kk_index__in=[item.index for item, _t in new]).values_list(
+                    "kk_index", "pk"
+                )
+            )
+            self.audit(
+                AuditAction.CREATE,
+                [ids[item.index] for item, _t in new],
+                Household.personal_fields,
             )
         if changed:
             fields = [*WRITTEN, "area", "updated_at"]
             Household.objects.bulk_update(changed, fields, batch_size=BATCH)
-            audit_record_many(
-                actor=self.actor,
-                action=AuditAction.UPDATE,
-                subjects=changed,
-                reason="households imported",
-                fields=[name for name in self.updatable if name in Household.personal_fields],
+            self.audit(
+                AuditAction.UPDATE,
+                [household.pk for household in changed],
+                [name for name in self.updatable if name in Household.personal_fields],
             )
+
+    def household_rows(self, new: list[tuple[_Pending, dict[str, Any]]]) -> list[tuple[Any, ...]]:
+        """The ``aid_household`` rows (``_inserted_fields`` order) of new households, as
+        ``bulk_create`` would write them: the model's defaults for what ``values`` leaves
+        out, encrypted fields through the fields' crypter (an empty value as NULL), both
+        timestamps now."""
+        encrypt = field_crypter().encrypt
+
+        def sealed(value: Any) -> str | None:
+            # EncryptedFieldMixin.get_prep_value: a false value is stored as NULL.
+            return encrypt(str(value).encode("utf-8")).decode("utf-8") if value else None
+
+        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        inserted = _inserted_fields(Household)
+        fields = [(field.name, encrypted) for field, encrypted in inserted]
+        defaults = {field.name: field.get_default() for field, _encrypted in inserted}
+        defaults.update(created_at=stamp, updated_at=stamp)
+        rows = []
+        for item, target in new:
+            values = defaults.copy()
+            values.update(target)
+            values.update(kk_number=item.clean.kk, kk_index=item.index, area=self.area_of(item).pk)
+            rows.append(
+                tuple(
+                    [
+                        sealed(values[name]) if encrypted else values[name]
+                        for name, encrypted in fields
+                    ]
+                )
+            )
+        return rows
+
+    def audit(self, action: AuditAction, subject_ids: list[int], fields: Sequence[str]) -> None:
+        """``privacy.services.audit_record_many`` for imported households, one entry
+        each, through the database's bulk path."""
+        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        names = AuditEntry._meta.get_field("fields").get_db_prep_save(
+            sorted(set(fields)), connection
+        )
+        values = {
+            "created_at": stamp,
+            "actor": self.actor.pk,
+            "actor_unit": self.actor.unit_id,
+            "action": AuditAction(action).value,
+            "subject_type": Household._meta.label_lower,
+            "fields": names,
+            "reason": "households imported",
+        }
+        order = [field.name for field, _encrypted in _inserted_fields(AuditEntry)]
+        rows = []
+        for pk in subject_ids:
+            values["subject_id"] = str(pk)
+            rows.append(tuple(values[name] for name in order))
+        _rows_insert(AuditEntry, rows)
 
     @property
     def updatable(self) -> list[str]:
@@ -571,6 +643,23 @@ class _Importer:
         if has_children or household is None:
             target["children"] = children
         return target
+
+
+def _inserted_fields(model: type[models.Model]) -> list[tuple[models.Field, bool]]:
+    """The concrete fields an insert writes (all but the primary key), each with
+    whether it is encrypted."""
+    return [
+        (field, isinstance(field, KeyedEncryptionMixin))
+        for field in model._meta.concrete_fields
+        if not field.primary_key
+    ]
+
+
+def _rows_insert(model: type[models.Model], rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (``_inserted_fields`` order, values as the database takes them)
+    with the database's bulk path: COPY on PostgreSQL, ``executemany`` elsewhere."""
+    columns = [field.column for field, _encrypted in _inserted_fields(model)]
+    rows_insert(model._meta.db_table, columns, rows)
 
 
 def _kk_or_empty(cells: Sequence[Any], columns: dict[str, int]) -> str:

@@ -25,6 +25,7 @@ from kamtibmas.areas.models import (
 from kamtibmas.areas.registry import RegistryRecord, registry_read
 from kamtibmas.areas.selectors import area_remembered
 from kamtibmas.areas.timezones import timezone_for_code
+from kamtibmas.core.bulk import rows_insert
 from kamtibmas.core.reference import reference_changed
 
 # The ancestor columns in level order: province_id, regency_id, … rw_id.
@@ -286,23 +287,8 @@ def _areas_insert(rows: list[tuple[Any, ...]]) -> None:
     time building model instances and SQL: it took 7 s for the ~91,000 registry rows
     on SQLite, 0.12 of the raw path's rows/s where §9 P6 asks for 0.5.
     """
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(Area._meta.db_table)
     column_of = {field.name: field.column for field in Area._meta.concrete_fields}
-    columns = ", ".join(quote(column_of[name]) for name in _REGISTRY_INSERT_FIELDS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(_REGISTRY_INSERT_FIELDS))
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
-                rows,
-            )
+    rows_insert(Area._meta.db_table, [column_of[name] for name in _REGISTRY_INSERT_FIELDS], rows)
 
 
 def unit_create(

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import translation
 from openpyxl import Workbook
 
+from kamtibmas.aid import importing
 from kamtibmas.aid.importing import (
     HouseholdRows,
     ImportFileError,
@@ -23,6 +26,9 @@ from kamtibmas.aid.importing import (
 from kamtibmas.aid.models import Household
 from kamtibmas.aid.services import household_by_kk, household_register
 from kamtibmas.areas.models import Area
+from kamtibmas.privacy.blind_index import blind_index
+from kamtibmas.privacy.fields import field_crypter
+from kamtibmas.privacy.identifiers import normalise_kk
 from kamtibmas.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -419,3 +425,106 @@ def test_a_refusal_after_a_written_batch_leaves_nothing(bekasi):
     assert Household.objects.count() == 0 and AuditEntry.objects.count() == 0
     new_areas = Area.objects.filter(code__startswith="32.75.04.1005.").exclude(pk=bekasi.rw024.pk)
     assert not new_areas.exists()
+
+
+def raw_row(pk: int) -> dict:
+    """The ``aid_household`` row as stored, undecrypted and unconverted."""
+    columns = [field.column for field in Household._meta.concrete_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM aid_household WHERE id = %s",  # noqa: S608
+            [pk],
+        )
+        return dict(zip(columns, cursor.fetchone(), strict=True))
+
+
+def test_the_bulk_path_writes_what_the_orm_writes(bekasi):
+    header = [*HEADER, "Catatan"]
+    run(bekasi, source([header, [*SITI, "lansia"], [*BUDI[:4], "", "3", "1", ""]]))
+    [reference] = Household.objects.bulk_create(
+        [
+            Household(
+                kk_number="3275040101090099",
+                kk_index=blind_index("kk", "3275040101090099"),
+                head_name="Ibu Siti Ma’ruf",
+                address="Jl. Cut Meutia 5",
+                area=Area.objects.get(code="32.75.04.1005.024.003"),
+                members=4,
+                children=2,
+                vulnerability="lansia",
+            )
+        ]
+    )
+
+    siti = household_by_kk(SITI[0])
+    assert siti is not None
+    compared = ("head_name", "address", "area_id", "members", "children", "vulnerability")
+    assert [getattr(siti, name) for name in compared] == [
+        getattr(Household.objects.get(pk=reference.pk), name) for name in compared
+    ]
+    assert siti.kk_number == SITI[0] and siti.kk_index == blind_index("kk", SITI[0])
+    assert siti.created_at == siti.updated_at
+    assert abs(siti.created_at - reference.created_at) < timedelta(minutes=1)
+    # Column by column, the same kinds of stored value: ciphertexts that the
+    # configured keys open, timestamps in the backend's own form, NULL for nothing.
+    imported, written = raw_row(siti.pk), raw_row(reference.pk)
+    assert {c: type(v) for c, v in imported.items()} == {c: type(v) for c, v in written.items()}
+    crypter = field_crypter()
+    assert {
+        name: crypter.decrypt(imported[name].encode()).decode()
+        for name in Household.personal_fields
+    } == {
+        "kk_number": SITI[0],
+        "head_name": "Ibu Siti Ma’ruf",
+        "address": "Jl. Cut Meutia 5",
+        "vulnerability": "lansia",
+    }
+    budi = household_by_kk(BUDI[0])
+    assert budi is not None
+    assert (raw_row(budi.pk)["address"], raw_row(budi.pk)["vulnerability"]) == (None, None)
+
+    entries = AuditEntry.objects.filter(reason="households imported").order_by("id")
+    assert [(e.action, e.subject_label, e.fields, e.actor) for e in entries] == [
+        ("create", f"aid.household#{siti.pk}", sorted(Household.personal_fields),
+         bekasi.officer_selatan),
+        ("create", f"aid.household#{budi.pk}",
+         sorted(Household.personal_fields), bekasi.officer_selatan),
+    ]  # fmt: skip
+    assert entries[0].actor_unit_id == bekasi.officer_selatan.unit_id
+
+
+def test_a_kk_registered_during_the_import_refuses_the_whole_file(bekasi, monkeypatch):
+    original = importing._Importer.household_rows
+
+    def registered_meanwhile(self, new):
+        household_register(
+            actor=bekasi.officer_selatan,
+            kk_number=BUDI[0],
+            head_name="Budi",
+            area=bekasi.rw024,
+            members=1,
+        )
+        return original(self, new)
+
+    monkeypatch.setattr(importing._Importer, "household_rows", registered_meanwhile)
+
+    with pytest.raises(ImportFileError, match="registered while the file was imported"):
+        run(bekasi, source([HEADER, SITI, BUDI]))
+    assert Household.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["3275040101090021", "3275 0401 0109 0021", "1275040101090021", "9975040101090021",
+     "327504010109002", "32750401010900x1", "٣٢٧٥٠٤٠١٠١٠٩٠٠٢١", ""],
+)  # fmt: skip
+def test_the_kk_fast_path_answers_as_normalise_kk(value):
+    def answer(check):
+        try:
+            return check(value)
+        except ValidationError as exc:
+            return exc.messages
+
+    # Twice: the second time the number's province prefix is known.
+    assert answer(importing._kk_normalised) == answer(normalise_kk)
+    assert answer(importing._kk_normalised) == answer(normalise_kk)
