@@ -32,7 +32,12 @@ from kamtibmas.aspirations.models import (
 from kamtibmas.aspirations.services import MAX_PHOTOS, NAME_MAX_LENGTH
 from kamtibmas.core.scope import outermost
 from kamtibmas.triage.taxonomy import Category, Urgency
-from kamtibmas.web.forms_dialogues import NEIGHBOURHOOD_MAX, VillageField, number_widget
+from kamtibmas.web.forms_dialogues import (
+    NEIGHBOURHOOD_MAX,
+    VillageField,
+    coordinate_field,
+    number_widget,
+)
 
 # A national deployment covers tens of thousands of villages: the public select stays
 # a plain list for a city or a province, and is cut off beyond this.
@@ -179,20 +184,8 @@ class AspirationForm(ReportFieldsMixin):
 
     # Optional here: the service explains that a kelurahan is needed.
     village = PublicVillageField(label=_("Desa/kelurahan"), villages=(), required=False)
-    latitude = forms.FloatField(
-        label=_("Latitude"),
-        required=False,
-        min_value=-90,
-        max_value=90,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
-    longitude = forms.FloatField(
-        label=_("Longitude"),
-        required=False,
-        min_value=-180,
-        max_value=180,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
+    latitude = coordinate_field(_("Latitude"), limit=90)
+    longitude = coordinate_field(_("Longitude"), limit=180)
     photos = MultipleFileField(
         label=_("Photos (optional, at most %(max)d)") % {"max": MAX_PHOTOS}, required=False
     )

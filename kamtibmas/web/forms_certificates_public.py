@@ -32,6 +32,7 @@ from kamtibmas.certificates.catalogue import (
 from kamtibmas.certificates.models import Citizenship, LossReport, Religion, Sex
 from kamtibmas.certificates.services import IDENTITY_LIMITS
 from kamtibmas.web.forms_aspirations import PublicVillageField
+from kamtibmas.web.forms_dialogues import coordinate_field
 
 # Identifying fields typed as digits: a phone shows its number pad for them.
 NUMERIC_DETAILS = frozenset(
@@ -149,20 +150,8 @@ class LossReportForm(forms.Form):
     )
     # Where the resident is, to suggest posts: a kelurahan, or the phone's position.
     village = PublicVillageField(label=_("Desa/kelurahan"), villages=(), required=False)
-    latitude = forms.FloatField(
-        label=_("Latitude"),
-        required=False,
-        min_value=-90,
-        max_value=90,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
-    longitude = forms.FloatField(
-        label=_("Longitude"),
-        required=False,
-        min_value=-180,
-        max_value=180,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
+    latitude = coordinate_field(_("Latitude"), limit=90)
+    longitude = coordinate_field(_("Longitude"), limit=180)
     # A unit id; the view checks that it is a police post or Polsek.
     post = forms.IntegerField(
         label=_("The post where you finish the report"), required=False, min_value=1

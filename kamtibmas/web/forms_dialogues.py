@@ -77,6 +77,17 @@ def officers_visible_to(user: Any) -> QuerySet[User]:
     )
 
 
+def coordinate_field(label: Any, *, limit: int) -> forms.FloatField:
+    """An optional latitude (``limit`` 90) or longitude (180), typed on a phone."""
+    return forms.FloatField(
+        label=label,
+        required=False,
+        min_value=-limit,
+        max_value=limit,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+
+
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.display_name} ({obj.unit.name})" if obj.unit_id else obj.display_name
@@ -160,20 +171,8 @@ class DialogueForm(forms.Form):
         help_text=_("Optional; needs the RW number."),
     )
     venue_name = forms.CharField(label=_("Venue"), max_length=200)
-    latitude = forms.FloatField(
-        label=_("Latitude"),
-        required=False,
-        min_value=-90,
-        max_value=90,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
-    longitude = forms.FloatField(
-        label=_("Longitude"),
-        required=False,
-        min_value=-180,
-        max_value=180,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
+    latitude = coordinate_field(_("Latitude"), limit=90)
+    longitude = coordinate_field(_("Longitude"), limit=180)
     day = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
     start_time = forms.TimeField(label=_("Starts at"), widget=TIME_WIDGET)
     end_time = forms.TimeField(label=_("Ends at"), widget=TIME_WIDGET)
