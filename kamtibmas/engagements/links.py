@@ -39,6 +39,7 @@ class LinkedSection:
 DIALOGUE_LINK_PROVIDERS: list[str] = [
     "kamtibmas.aspirations.links.dialogue_aspirations",
     "kamtibmas.certificates.links.dialogue_loss_reports",
+    "kamtibmas.aid.links.dialogue_aid",
 ]
 
 

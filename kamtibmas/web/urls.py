@@ -1,6 +1,8 @@
 from django.urls import path
 
 from kamtibmas.web import (
+    aid_documents,
+    aid_public,
     aid_staff,
     aspirations_public,
     aspirations_staff,
@@ -25,4 +27,6 @@ urlpatterns = [
     *certificates_public.urlpatterns,
     *certificates_staff.urlpatterns,
     *aid_staff.urlpatterns,
+    *aid_documents.urlpatterns,
+    *aid_public.urlpatterns,
 ]
