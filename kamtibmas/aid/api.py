@@ -17,7 +17,6 @@ unmasked KK) or a recipient's name writes READ audit rows.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +24,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from pydantic import Field, field_validator
@@ -66,11 +64,6 @@ router = Router(tags=["Aid distribution"])
 
 PROGRAM = "/programs/{int:program_id}"
 HOUSEHOLD = "/households/{int:household_id}"
-#: How far ahead of the server's clock a phone's ``handed_at`` may be (clocks drift).
-CLOCK_SKEW = timedelta(minutes=5)
-#: How old a synced hand-out may be: the Idempotency-Keys that recognise a retry are
-#: kept 7 days (``core.idempotency``); older, a retry would look like a new request.
-SYNC_WINDOW = timedelta(days=7)
 
 #: The hand-out's ``Idempotency-Key`` is required: the same header, documented so.
 IDEMPOTENCY_REQUIRED: dict[str, Any] = {
@@ -332,7 +325,7 @@ def _household_out(
     for household in households:
         shown = [
             name
-            for name in household.personal_fields
+            for name in household.registered_fields
             if getattr(household, name) not in (None, "") and (unmasked or name != "kk_number")
         ]
         audit_record(
@@ -488,19 +481,8 @@ def get_eligibility(
 
 
 def _handed_at_check(payload: AidHandoutCreateIn) -> None:
-    if payload.handed_at is None:
-        return
-    now = timezone.now()
-    if payload.handed_at > now + CLOCK_SKEW:
-        raise _refused(
-            "handed_at", _("This time is in the future: check the phone's clock."), "future"
-        )
-    if payload.handed_at < now - SYNC_WINDOW:
-        raise _refused(
-            "handed_at",
-            _("Hand-outs more than 7 days old cannot be synced: record them at the post."),
-            "too_old",
-        )
+    if payload.handed_at is not None:
+        services.handed_at_check(payload.handed_at)
 
 
 def _handouts(program: AidProgram) -> QuerySet[Handout]:

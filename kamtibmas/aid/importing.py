@@ -240,19 +240,27 @@ def household_rows_open(path: str | Path) -> Iterator[HouseholdRows]:
         raise ImportFileError(
             _("The file “%(name)s” cannot be opened.") % {"name": path.name}
         ) from exc
-    with stream:
-        if suffix == ".xlsx":
-            source, close = rows_from_xlsx(stream)
-            try:
-                yield source
-            finally:
-                close()
-        else:
-            total = sum(1 for _line in stream) - 1
-            stream.seek(0)
-            source = rows_from_csv(stream)
-            source.total = max(total, 0)
+    with stream, household_rows_read(stream, suffix) as source:
+        yield source
+
+
+@contextmanager
+def household_rows_read(stream: BinaryIO, suffix: str) -> Iterator[HouseholdRows]:
+    """The rows of a seekable binary ``stream`` holding a ``.xlsx`` workbook (when
+    ``suffix`` says so) or a CSV file: ``household_rows_open`` without a path, for a
+    file that is not on disk (the web upload, kept encrypted)."""
+    if suffix.lower() == ".xlsx":
+        source, close = rows_from_xlsx(stream)
+        try:
             yield source
+        finally:
+            close()
+    else:
+        total = sum(1 for _line in stream) - 1
+        stream.seek(0)
+        source = rows_from_csv(stream)
+        source.total = max(total, 0)
+        yield source
 
 
 # --- checking ----------------------------------------------------------------------------
@@ -548,7 +556,7 @@ class _Importer:
             self.audit(
                 AuditAction.CREATE,
                 [ids[item.index] for item, _t in new],
-                Household.personal_fields,
+                Household.registered_fields,
             )
         if changed:
             fields = [*WRITTEN, "area", "updated_at"]
@@ -556,7 +564,7 @@ class _Importer:
             self.audit(
                 AuditAction.UPDATE,
                 [household.pk for household in changed],
-                [name for name in self.updatable if name in Household.personal_fields],
+                [name for name in self.updatable if name in Household.registered_fields],
             )
 
     def household_rows(self, new: list[tuple[_Pending, dict[str, Any]]]) -> list[tuple[Any, ...]]:

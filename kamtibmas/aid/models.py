@@ -10,6 +10,8 @@ the same family at the same moment record one hand-out, whatever the network doe
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -194,11 +196,17 @@ class Household(models.Model):
     members = models.PositiveSmallIntegerField(_("members"), default=1)
     children = models.PositiveSmallIntegerField(_("children"), default=0)
     vulnerability = EncryptedTextField(_("vulnerability notes"), null=True, blank=True)
+    # The household card (``aid.cards``): a random code printed under its QR, never the
+    # KK number. Encrypted so that a card can be printed again; found by blind index.
+    card_code = EncryptedCharField(_("card code"), max_length=16, null=True, blank=True)
+    card_index = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     tenant_area_path = "area"
-    personal_fields = ("kk_number", "head_name", "address", "vulnerability")
+    #: The personal fields a registration or an import writes (the card comes later).
+    registered_fields = ("kk_number", "head_name", "address", "vulnerability")
+    personal_fields = (*registered_fields, "card_code")
 
     class Meta:
         verbose_name = _("household")
@@ -254,3 +262,104 @@ class Handout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program_id}/{self.household_id}#{self.round}"
+
+
+class ConfirmationKind(models.TextChoices):
+    SIGNATURE = "signature", _("signature")
+    PHOTO = "photo", _("photo")
+
+
+class HandoutConfirmation(models.Model):
+    """The recipient's signature or a photo of the hand-out: a JPEG drawn again from
+    the pixels alone (no EXIF), kept encrypted in the database (it may show a face)."""
+
+    handout = models.OneToOneField(Handout, on_delete=models.CASCADE, related_name="confirmation")
+    kind = models.CharField(_("kind"), max_length=10, choices=ConfirmationKind.choices)
+    # Base64 of the JPEG: the encrypted field stores text.
+    image = EncryptedTextField(_("image"))
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    tenant_unit_path = "handout__program__unit"
+    personal_fields = ("image",)
+
+    class Meta:
+        verbose_name = _("recipient's confirmation")
+        verbose_name_plural = _("recipients' confirmations")
+
+    def __str__(self) -> str:
+        return f"{self.kind} of hand-out {self.handout_id}"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("waiting to be checked")
+    PREVIEWING = "previewing", _("checking")
+    PREVIEWED = "previewed", _("checked")
+    IMPORTING = "importing", _("importing")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class HouseholdImport(models.Model):
+    """A household file uploaded on the web (``aid.household_imports``): checked by the
+    worker (a preview), then imported when the officer says so.
+
+    The file lists KK numbers: it is kept encrypted (base64 of its bytes), under no
+    name but its extension, and emptied when the import is done or has failed, and
+    at the latest 24 hours after the upload. The reports' row errors are worded in
+    the uploader's language at the time of the upload (``language``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # NULL for an administrator, who belongs to no unit.
+    unit = models.ForeignKey(
+        "areas.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # NULL: each row names its kelurahan.
+    kelurahan = models.ForeignKey(
+        "areas.Area",
+        verbose_name=_("kelurahan"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    extension = models.CharField(max_length=5)
+    content = EncryptedTextField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(default=0)
+    language = models.CharField(max_length=10)
+    skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    preview = models.JSONField(null=True, blank=True)
+    report = models.JSONField(null=True, blank=True)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_unit_path = "unit"
+    personal_fields = ("content",)
+
+    class Meta:
+        verbose_name = _("household import")
+        verbose_name_plural = _("household imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"household import {self.pk}"

@@ -12,6 +12,10 @@ language and changes nothing; permission problems raise ``PermissionDenied``.
 
 from __future__ import annotations
 
+import base64
+import io
+import re
+import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +37,9 @@ from kamtibmas.aid.models import (
     AidItem,
     AidLocation,
     AidProgram,
+    ConfirmationKind,
     Handout,
+    HandoutConfirmation,
     Household,
     StockEntry,
 )
@@ -41,6 +47,7 @@ from kamtibmas.areas.models import Area, AreaLevel, Unit, within_q
 from kamtibmas.core.scope import scope_for, visible_to
 from kamtibmas.core.timefmt import format_local_date, resolve_zone
 from kamtibmas.engagements.models import Dialogue
+from kamtibmas.engagements.photos import NormalisedPhoto, photo_checked
 from kamtibmas.privacy.blind_index import blind_index
 from kamtibmas.privacy.identifiers import normalise_kk
 from kamtibmas.privacy.models import AuditAction
@@ -338,7 +345,7 @@ def household_register(
         action=AuditAction.CREATE,
         subject=household,
         reason="household registered",
-        fields=household.personal_fields,
+        fields=household.registered_fields,
     )
     return household
 
@@ -441,10 +448,12 @@ def aid_handout_record(
     children_present: int = 0,
     dialogue: Dialogue | None = None,
     at: datetime | None = None,
+    confirmation: Confirmation | None = None,
 ) -> Handout:
     """Hand the program's items to ``household``: checks every rule, takes the items
-    out of the location's stock and records who received them. A second hand-out to
-    the same household (or one beyond the rules) is refused with the reason."""
+    out of the location's stock and records who received them, with their signature
+    or a photo when given (``confirmation_read`` first). A second hand-out to the
+    same household (or one beyond the rules) is refused with the reason."""
     program = _locked(program)
     _check_actor(actor, program.unit)
     _same_program(program, location)
@@ -496,4 +505,132 @@ def aid_handout_record(
         ],
         handout=handout,
     )
+    if confirmation is not None:
+        HandoutConfirmation.objects.create(
+            handout=handout,
+            kind=confirmation.kind,
+            image=base64.b64encode(confirmation.photo.data).decode("ascii"),
+            width=confirmation.photo.width,
+            height=confirmation.photo.height,
+        )
     return handout
+
+
+#: How far ahead of the server's clock a phone's clock may be.
+CLOCK_SKEW = timedelta(minutes=5)
+#: How old a hand-out may be when an offline phone syncs it: Idempotency-Keys are
+#: kept 7 days, so an older sync could not be recognised as a retry.
+SYNC_WINDOW = timedelta(days=7)
+
+
+def handed_at_check(at: datetime) -> None:
+    """Refuse (``ValidationError`` on ``handed_at``) the time an offline phone says a
+    hand-out happened when it is in the future or too old to sync."""
+    now = timezone.now()
+    if at > now + CLOCK_SKEW:
+        raise ValidationError(
+            {
+                "handed_at": ValidationError(
+                    _("This time is in the future: check the phone's clock."), code="future"
+                )
+            }
+        )
+    if at < now - SYNC_WINDOW:
+        raise ValidationError(
+            {
+                "handed_at": ValidationError(
+                    _("Hand-outs more than 7 days old cannot be synced: record them at the post."),
+                    code="too_old",
+                )
+            }
+        )
+
+
+# --- the recipient's confirmation ------------------------------------------------------
+
+#: A signature or photo is kept small: it proves a hand-out, it is not a portrait.
+CONFIRMATION_LONG_SIDE = 800
+CONFIRMATION_QUALITY = 70
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    kind: str
+    photo: NormalisedPhoto
+
+
+def confirmation_read(kind: str, data: bytes) -> Confirmation:
+    """Check and redraw a signature (the PNG a phone's signature pad makes) or a
+    photo as a small JPEG without metadata; ``ValidationError`` keyed
+    ``confirmation`` when it is not a picture or too large."""
+    if kind not in ConfirmationKind.values:
+        raise _errors(confirmation=_("Send a signature or a photo."))
+    try:
+        photo = photo_checked(
+            io.BytesIO(data), long_side=CONFIRMATION_LONG_SIDE, quality=CONFIRMATION_QUALITY
+        )
+    except ValidationError as exc:
+        raise ValidationError({"confirmation": exc.messages}) from exc
+    return Confirmation(kind=kind, photo=photo)
+
+
+# --- household cards -------------------------------------------------------------------
+
+#: Card codes: no 0/O, 1/I/L or U, so that a code read aloud or typed from the card
+#: is not mistaken; 10 characters (about 49 bits) printed as two groups of five.
+CARD_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+CARD_CODE_LENGTH = 10
+_CARD_IN_TEXT = re.compile(r"(?:/card/)?([A-Za-z0-9-]{10,11})/?$")
+
+
+def normalise_card_code(text: str) -> str:
+    """The card code in ``text``: typed with or without its dash, in any case, or
+    the whole address the card's QR holds. ``ValidationError`` when it is none."""
+    match = _CARD_IN_TEXT.search(text.strip())
+    code = match.group(1).replace("-", "").upper() if match else ""
+    if len(code) != CARD_CODE_LENGTH or any(char not in CARD_ALPHABET for char in code):
+        raise ValidationError(
+            _("This is not a household card code: 10 letters and digits, e.g. ABCDE-23456."),
+            code="card_code",
+        )
+    return code
+
+
+def card_code_printed(code: str) -> str:
+    """``ABCDE-23456``: two groups, as printed on the card."""
+    half = CARD_CODE_LENGTH // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def household_by_card(text: str) -> Household | None:
+    """The household whose card ``text`` is (code or QR address), through the blind
+    index; ``ValidationError`` for text that is not a card code. Callers scope."""
+    code = normalise_card_code(text)
+    return Household.objects.filter(card_index=blind_index("card", code)).first()
+
+
+@transaction.atomic
+def household_card_issue(*, actor: User, household: Household, replace: bool = False) -> str:
+    """The code of ``household``'s card, made on first use. ``replace`` makes a new
+    code (a lost card): the old card finds nothing any more."""
+    if not actor.is_authenticated or actor.role not in AID_ROLES:
+        raise PermissionDenied(_("Only community officers and commanders register households."))
+    if not visible_to(Household.objects.filter(pk=household.pk), actor).exists():
+        raise PermissionDenied(_("That household is outside your unit."))
+    if household.card_code and not replace:
+        return household.card_code
+    while True:
+        code = "".join(secrets.choice(CARD_ALPHABET) for _ in range(CARD_CODE_LENGTH))
+        index = blind_index("card", code)
+        if not Household.objects.filter(card_index=index).exists():
+            break
+    Household.objects.filter(pk=household.pk).update(card_code=code, card_index=index)
+    household.card_code, household.card_index = code, index
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        subject=household,
+        reason="aid: household card replaced" if replace else "aid: household card issued",
+        fields=["card_code"],
+    )
+    return code

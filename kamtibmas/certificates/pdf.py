@@ -473,6 +473,13 @@ def _qr_operators(matrix: np.ndarray, *, x: float, y: float, size: float, k: flo
     return f"q 0 g {module:.5f} 0 0 {-module:.5f} {origin} cm\n{rects}\nf Q"
 
 
+def draw_qr(pdf: FPDF, text: str, *, x: float, y: float, size: float) -> None:
+    """A QR code of ``text``, ``size`` mm wide, its top left at (``x``, ``y``) on an A4
+    page. fpdf2 has no public call for raw operators; one rectangle call per run of
+    modules would cost about 10 ms (decision 017). fpdf2 is pinned to 2.8."""
+    pdf._out(_qr_operators(qr_matrix(text), x=x, y=y, size=size, k=pdf.k))
+
+
 def _draw_band(pdf: FPDF, doc: PrintedCertificate, page: int, pages: int) -> None:
     """The bottom of every page: "Tidak dipungut biaya" in a box, the number and page."""
     pdf.set_line_width(0.4)
@@ -518,11 +525,7 @@ def render_certificate_pdf(doc: PrintedCertificate) -> bytes:
         _draw(pdf, page.body, _draw(pdf, page.top, MARGIN_TOP))
         if page.qr:
             qr_top = _ZONE_BOTTOM - _height(caption) - _CAPTION_GAP - QR_SIZE
-            # fpdf2 has no public call for raw operators; one rectangle call per run of
-            # modules would cost about 10 ms (decision 017). fpdf2 is pinned to 2.8.
-            pdf._out(
-                _qr_operators(qr_matrix(doc.verify_url), x=LEFT, y=qr_top, size=QR_SIZE, k=pdf.k)
-            )
+            draw_qr(pdf, doc.verify_url, x=LEFT, y=qr_top, size=QR_SIZE)
             _draw(pdf, caption, qr_top + QR_SIZE + _CAPTION_GAP)
         if page.signer:
             _draw(pdf, signer, _ZONE_BOTTOM - _height(signer))

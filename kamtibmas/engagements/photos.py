@@ -63,9 +63,12 @@ def _too_large() -> ValidationError:
     )
 
 
-def photo_normalise(source: IO[bytes]) -> NormalisedPhoto:
-    """Decode ``source`` and draw it again as a clean JPEG; ``ValidationError`` if it
-    is not an accepted picture or is too large. Touches no database or storage."""
+def photo_normalise(
+    source: IO[bytes], *, long_side: int = MAX_LONG_SIDE, quality: int = JPEG_QUALITY
+) -> NormalisedPhoto:
+    """Decode ``source`` and draw it again as a clean JPEG at most ``long_side``
+    pixels long; ``ValidationError`` if it is not an accepted picture or is too large.
+    Touches no database or storage."""
     try:
         with warnings.catch_warnings():
             # Pillow warns (and above twice its limit raises) for decompression bombs;
@@ -83,9 +86,9 @@ def photo_normalise(source: IO[bytes]) -> NormalisedPhoto:
         # Truncated or corrupt data surfaces as OSError/SyntaxError/ValueError from
         # the decoders; to the officer it is all the same: not a readable photo.
         raise _not_an_image() from exc
-    pixels.thumbnail((MAX_LONG_SIDE, MAX_LONG_SIDE), Image.Resampling.LANCZOS)
+    pixels.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    pixels.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    pixels.save(buffer, format="JPEG", quality=quality, optimize=True)
     return NormalisedPhoto(data=buffer.getvalue(), width=pixels.width, height=pixels.height)
 
 
@@ -102,8 +105,9 @@ def _flatten(image: Image.Image) -> Image.Image:
     return clean
 
 
-def photo_checked(upload: IO[bytes]) -> NormalisedPhoto:
-    """The upload, size-checked before it is decoded, normalised."""
+def photo_checked(upload: IO[bytes], **drawing: int) -> NormalisedPhoto:
+    """The upload, size-checked before it is decoded, normalised (``drawing``: the
+    keyword arguments of ``photo_normalise``)."""
     size = getattr(upload, "size", None)
     if size is None:
         upload.seek(0, io.SEEK_END)
@@ -113,7 +117,7 @@ def photo_checked(upload: IO[bytes]) -> NormalisedPhoto:
     if size == 0:
         raise _not_an_image()
     upload.seek(0)
-    return photo_normalise(upload)
+    return photo_normalise(upload, **drawing)
 
 
 def inspection_finding_photo_set(

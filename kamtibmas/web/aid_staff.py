@@ -38,6 +38,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kamtibmas.accounts.models import User
 from kamtibmas.aid.ledger import Kind
 from kamtibmas.aid.models import AidItem, AidLocation, AidProgram, Household
+from kamtibmas.aid.offline import household_place, program_households
 from kamtibmas.aid.reports import distribution_xlsx, reconciliation_xlsx
 from kamtibmas.aid.selectors import (
     aid_distribution_summary,
@@ -49,6 +50,7 @@ from kamtibmas.aid.services import (
     Eligibility,
     aid_eligibility,
     aid_handout_record,
+    household_by_card,
     household_by_kk,
     stock_balances,
     stock_correct,
@@ -93,27 +95,27 @@ def aid_staff_required(view: View) -> View:
     return staff_required(wrapper)
 
 
-def _staff(request: HttpRequest) -> User:
+def staff_user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
+def no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def _page(
+def aid_page(
     request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
-    return _no_store(render(request, f"web/staff/aid/{template}", context, status=status))
+    return no_store(render(request, f"web/staff/aid/{template}", context, status=status))
 
 
-def _program(request: HttpRequest, pk: int) -> AidProgram:
+def program_of(request: HttpRequest, pk: int) -> AidProgram:
     return aid_program_get(actor=request.user, pk=pk)
 
 
-def _location(program: AidProgram, pk: int) -> AidLocation:
+def location_of(program: AidProgram, pk: int) -> AidLocation:
     location = AidLocation.objects.filter(program=program, pk=pk).select_related("dialogue").first()
     if location is None:
         raise Http404
@@ -143,8 +145,8 @@ def _balance_rows(program: AidProgram) -> tuple[list[AidItem], list[AidLocation]
 @require_GET
 def program_list(request: HttpRequest) -> HttpResponse:
     """The programs of the officer's units, newest first."""
-    programs = visible_to(AidProgram.objects.select_related("unit"), _staff(request))
-    return _page(request, "list.html", {"programs": list(programs)})
+    programs = visible_to(AidProgram.objects.select_related("unit"), staff_user(request))
+    return aid_page(request, "list.html", {"programs": list(programs)})
 
 
 @aid_staff_required
@@ -153,11 +155,11 @@ def program_list(request: HttpRequest) -> HttpResponse:
 def program_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Items, locations, the balance of each item at each location and the
     reconciliation, discrepancies flagged."""
-    user = _staff(request)
-    program = _program(request, pk)
+    user = staff_user(request)
+    program = program_of(request, pk)
     items, _locations, rows = _balance_rows(program)
     reconciliation = aid_reconciliation(actor=user, program=program)
-    return _page(
+    return aid_page(
         request,
         "program.html",
         {
@@ -166,6 +168,7 @@ def program_page(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "reconciliation": reconciliation,
             "discrepancies": sum(1 for row in reconciliation if not row.agrees),
+            "areas": neighbourhoods(program, user),
         },
     )
 
@@ -177,25 +180,24 @@ def _program_areas(program: AidProgram) -> list[Area]:
     return list(program.areas.all())
 
 
-def _households(program: AidProgram, user: User) -> models.QuerySet[Household]:
-    """The households of the program's areas that the officer may see."""
-    return visible_to(
-        Household.objects.filter(within_q(_program_areas(program), "area__")), user
-    ).select_related("area")
-
-
-def _neighbourhoods(program: AidProgram, user: User) -> models.QuerySet[Area]:
+def neighbourhoods(program: AidProgram, user: User) -> models.QuerySet[Area]:
     """The RW and RT of the program's areas, for narrowing a name search."""
     return visible_to(
         Area.objects.filter(within_q(_program_areas(program)), level__gte=AreaLevel.RW), user
     ).order_by("code")
 
 
-def _place(area: Area) -> str:
-    """``RT 003 / RW 024`` as deep as the household's address is known."""
-    if area.level == AreaLevel.RT and area.parent is not None:
-        return f"{area.name} / {area.parent.name}"
-    return area.name
+def area_param(request: HttpRequest, program: AidProgram) -> Area | None:
+    """The RW or RT of the program that ``?area=`` names, ``None`` when it names none;
+    ``Http404`` for anything else (another area, not a number)."""
+    raw = request.GET.get("area", "")
+    if not raw:
+        return None
+    area = neighbourhoods(program, staff_user(request)).filter(pk=int(raw) if raw.isdigit() else 0)
+    found = area.first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def _name_search(
@@ -203,7 +205,7 @@ def _name_search(
 ) -> tuple[list[Household], bool]:
     """(matches, too_many): households whose head's name contains the words typed.
     Names are encrypted, so this decrypts a bounded set in Python."""
-    households = _households(program, user).select_related("area__parent")
+    households = program_households(program, user)
     area = form.cleaned_data["area"]
     if area is not None:
         households = households.filter(within_q([area], "area__"))
@@ -225,7 +227,7 @@ def _handout_context(
     location: AidLocation,
     **extra: Any,
 ) -> dict[str, Any]:
-    user = _staff(request)
+    user = staff_user(request)
     items, _locations, rows = _balance_rows(program)
     here = next(row for row in rows if row["location"].pk == location.pk)
     context: dict[str, Any] = {
@@ -233,7 +235,7 @@ def _handout_context(
         "location": location,
         "stock": list(zip(items, here["balances"], strict=True)),
         "kk_form": KkSearchForm(),
-        "name_form": NameSearchForm(areas=_neighbourhoods(program, user)),
+        "name_form": NameSearchForm(areas=neighbourhoods(program, user)),
         "household": None,
         "matches": None,
     }
@@ -251,7 +253,7 @@ def _shown_household(
     status: int = 200,
 ) -> HttpResponse:
     """The household, its eligibility and the confirmation form; audited."""
-    user = _staff(request)
+    user = staff_user(request)
     verdict: Eligibility = aid_eligibility(
         program=program,
         household=household,
@@ -282,15 +284,15 @@ def _shown_household(
         location,
         household=household,
         masked_kk=mask_identifier(household.kk_number),
-        place=_place(household.area),
+        place=household_place(household.area),
         verdict=verdict,
         receives=[(items[pk], quantity) for pk, quantity in verdict.quantities.items()],
         form=form,
     )
-    return _page(request, "handout.html", context, status=status)
+    return aid_page(request, "handout.html", context, status=status)
 
 
-def _dialogue_of(program: AidProgram, location: AidLocation) -> Any:
+def handout_dialogue(program: AidProgram, location: AidLocation) -> Any:
     if location.dialogue_id and program.dialogues.filter(pk=location.dialogue_id).exists():
         return location.dialogue
     return None
@@ -300,7 +302,7 @@ def _record(
     request: HttpRequest, program: AidProgram, location: AidLocation, household: Household
 ) -> HttpResponse:
     """Record the hand-out once, however many times the form is sent."""
-    user = _staff(request)
+    user = staff_user(request)
     form = HandoutForm(request.POST)
     here = reverse("web:aid-handout", args=[program.pk, location.pk])
     if not form.is_valid():
@@ -327,7 +329,7 @@ def _record(
                 location=location,
                 recipient_name=data["recipient_name"] or "",
                 children_present=data["children_present"] or 0,
-                dialogue=_dialogue_of(program, location),
+                dialogue=handout_dialogue(program, location),
             )
             idempotency_complete(claim, status=303, body="", location=here)
     except ValidationError as error:
@@ -346,23 +348,51 @@ def _record(
     return redirect(here)
 
 
+def _card_shown(
+    request: HttpRequest, program: AidProgram, location: AidLocation, code: str
+) -> HttpResponse:
+    """The household of a scanned card (``?card=``), or the search with the reason."""
+    kk_form = KkSearchForm({"kk": code})
+    if kk_form.is_valid():
+        try:
+            found = household_by_card(code)
+        except ValidationError as error:
+            kk_form.add_error("kk", error)
+        else:
+            if (
+                found is not None
+                and visible_to(Household.objects.filter(pk=found.pk), staff_user(request)).exists()
+            ):
+                return _shown_household(request, program, location, found)
+            kk_form.add_error("kk", _("No household with this card in your area."))
+    context = _handout_context(request, program, location, kk_form=kk_form)
+    return aid_page(request, "handout.html", context, status=INVALID)
+
+
 @aid_staff_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def handout_page(request: HttpRequest, pk: int, location_pk: int) -> HttpResponse:
     """Find the household (KK or name and RT), see whether it may receive and what,
     confirm. ``step`` says which of the forms was sent."""
-    user = _staff(request)
-    program = _program(request, pk)
-    location = _location(program, location_pk)
+    user = staff_user(request)
+    program = program_of(request, pk)
+    location = location_of(program, location_pk)
     if request.method != "POST":
-        return _page(request, "handout.html", _handout_context(request, program, location))
+        if "card" in request.GET:
+            return _card_shown(request, program, location, request.GET["card"])
+        return aid_page(request, "handout.html", _handout_context(request, program, location))
     step = request.POST.get("step", "")
     if step == "kk":
         kk_form = KkSearchForm(request.POST)
         if kk_form.is_valid():
+            typed = kk_form.cleaned_data["kk"]
             try:
-                found = household_by_kk(kk_form.cleaned_data["kk"])
+                found = (
+                    household_by_card(typed)
+                    if any(char.isalpha() for char in typed)
+                    else household_by_kk(typed)
+                )
             except ValidationError as error:
                 kk_form.add_error("kk", error)
             else:
@@ -373,12 +403,12 @@ def handout_page(request: HttpRequest, pk: int, location_pk: int) -> HttpRespons
                     return _shown_household(request, program, location, found)
                 kk_form.add_error("kk", _("No household with this KK number in your area."))
         context = _handout_context(request, program, location, kk_form=kk_form)
-        return _page(request, "handout.html", context, status=INVALID)
+        return aid_page(request, "handout.html", context, status=INVALID)
     if step == "name":
-        name_form = NameSearchForm(request.POST, areas=_neighbourhoods(program, user))
+        name_form = NameSearchForm(request.POST, areas=neighbourhoods(program, user))
         if not name_form.is_valid():
             context = _handout_context(request, program, location, name_form=name_form)
-            return _page(request, "handout.html", context, status=INVALID)
+            return aid_page(request, "handout.html", context, status=INVALID)
         matches, too_many = _name_search(program, user, name_form)
         if too_many:
             name_form.add_error(
@@ -397,9 +427,9 @@ def handout_page(request: HttpRequest, pk: int, location_pk: int) -> HttpRespons
             program,
             location,
             name_form=name_form,
-            matches=[(household, _place(household.area)) for household in matches],
+            matches=[(household, household_place(household.area)) for household in matches],
         )
-        return _page(request, "handout.html", context, status=INVALID if too_many else 200)
+        return aid_page(request, "handout.html", context, status=INVALID if too_many else 200)
     if step in ("choose", "record"):
         raw = request.POST.get("household", "")
         if not raw.isdigit():
@@ -443,8 +473,8 @@ def _stock_write(user: User, data: dict[str, Any]) -> None:
 def stock_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Stock received, moved, damaged or counted again; the ledger refuses what
     would take a balance below zero."""
-    user = _staff(request)
-    program = _program(request, pk)
+    user = staff_user(request)
+    program = program_of(request, pk)
     form = _stock_form(program, request.POST if request.method == "POST" else None)
     status = 200
     if form.is_bound:
@@ -459,7 +489,7 @@ def stock_page(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Nothing was recorded. See the message next to the form."))
         status = INVALID
     items, _locations, rows = _balance_rows(program)
-    return _page(
+    return aid_page(
         request,
         "stock.html",
         {"program": program, "form": form, "items": items, "rows": rows},
@@ -473,7 +503,7 @@ def stock_page(request: HttpRequest, pk: int) -> HttpResponse:
 def _workbook(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX_MEDIA_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return _no_store(response)
+    return no_store(response)
 
 
 @aid_staff_required
@@ -481,7 +511,7 @@ def _workbook(data: bytes, filename: str) -> HttpResponse:
 @require_GET
 def distribution_xlsx_file(request: HttpRequest, pk: int) -> HttpResponse:
     """Counts by RW/RT and by day and location; no names or KK numbers."""
-    program = _program(request, pk)
+    program = program_of(request, pk)
     summary = aid_distribution_summary(actor=request.user, program=program)
     return _workbook(distribution_xlsx(summary), f"aid-distribution-{program.pk}.xlsx")
 
@@ -490,7 +520,7 @@ def distribution_xlsx_file(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_GET
 def reconciliation_xlsx_file(request: HttpRequest, pk: int) -> HttpResponse:
-    program = _program(request, pk)
+    program = program_of(request, pk)
     rows = aid_reconciliation(actor=request.user, program=program)
     return _workbook(reconciliation_xlsx(rows), f"aid-reconciliation-{program.pk}.xlsx")
 

@@ -26,12 +26,14 @@ class KkSearchForm(forms.Form):
     """Sent by POST: the KK number never appears in an address."""
 
     kk = forms.CharField(
-        label=_("KK number"),
-        max_length=32,
+        label=_("KK number or card code"),
+        max_length=200,
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 32}
         ),
-        help_text=_("The 16 digits on the family card."),
+        help_text=_(
+            "The 16 digits on the family card, or the code under the QR of the household card."
+        ),
     )
 
 

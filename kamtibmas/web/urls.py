@@ -1,7 +1,10 @@
 from django.urls import path
 
 from kamtibmas.web import (
+    aid_cards,
     aid_documents,
+    aid_import,
+    aid_offline,
     aid_public,
     aid_staff,
     aspirations_public,
@@ -27,6 +30,9 @@ urlpatterns = [
     *certificates_public.urlpatterns,
     *certificates_staff.urlpatterns,
     *aid_staff.urlpatterns,
+    *aid_import.urlpatterns,
     *aid_documents.urlpatterns,
     *aid_public.urlpatterns,
+    *aid_offline.urlpatterns,
+    *aid_cards.urlpatterns,
 ]

@@ -472,7 +472,7 @@ def test_the_bulk_path_writes_what_the_orm_writes(bekasi):
     crypter = field_crypter()
     assert {
         name: crypter.decrypt(imported[name].encode()).decode()
-        for name in Household.personal_fields
+        for name in Household.registered_fields
     } == {
         "kk_number": SITI[0],
         "head_name": "Ibu Siti Ma’ruf",
@@ -485,10 +485,10 @@ def test_the_bulk_path_writes_what_the_orm_writes(bekasi):
 
     entries = AuditEntry.objects.filter(reason="households imported").order_by("id")
     assert [(e.action, e.subject_label, e.fields, e.actor) for e in entries] == [
-        ("create", f"aid.household#{siti.pk}", sorted(Household.personal_fields),
+        ("create", f"aid.household#{siti.pk}", sorted(Household.registered_fields),
          bekasi.officer_selatan),
         ("create", f"aid.household#{budi.pk}",
-         sorted(Household.personal_fields), bekasi.officer_selatan),
+         sorted(Household.registered_fields), bekasi.officer_selatan),
     ]  # fmt: skip
     assert entries[0].actor_unit_id == bekasi.officer_selatan.unit_id
 

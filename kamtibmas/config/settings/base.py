@@ -173,6 +173,14 @@ CACHES = {
         "LOCATION": "pages",
         "OPTIONS": {"MAX_ENTRIES": 200},
     },
+    # Shared by the web server and `kamtibmas worker` (another process, same data
+    # directory): the progress of household imports (kamtibmas.aid.household_imports),
+    # written while the import's transaction holds SQLite's write lock.
+    "progress": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "progress"),
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -355,6 +363,7 @@ KAMTIBMAS_PERIODIC_JOBS: list[tuple[str, int, str]] = [
     ("aspirations.sla_sweep", 300, "kamtibmas.aspirations.services.aspirations_sla_sweep"),
     ("aspirations.surveys", 900, "kamtibmas.aspirations.services.surveys_send_due"),
     ("core.idempotency_purge", 86400, "kamtibmas.core.idempotency.idempotency_purge"),
+    ("aid.imports_wipe", 3600, "kamtibmas.aid.household_imports.household_imports_wipe_stale"),
 ]
 # django-tasks-db logs each poll of its loop at INFO; `kamtibmas worker -v 2` shows them.
 LOGGING["loggers"]["django_tasks_db"] = {"level": "WARNING"}  # type: ignore[index]

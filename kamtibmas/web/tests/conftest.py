@@ -67,18 +67,23 @@ def chromium(monkeypatch) -> Iterator[Browser]:
         connections.close_all()
 
 
-@pytest.fixture
-def browser_page(chromium, live_server) -> Iterator[Page]:
-    """A fresh phone-sized page whose relative URLs go to ``live_server``."""
+def phone_page(chromium, live_server, *, service_workers: str = "block") -> Iterator[Page]:
+    """A fresh phone-sized page whose relative URLs go to ``live_server``; nothing
+    leaves the machine (any request to another origin is aborted as a bug)."""
     context = chromium.new_context(
         base_url=live_server.url,
         viewport=PHONE_VIEWPORT,
         locale="id-ID",
-        service_workers="block",
+        service_workers=service_workers,
     )
-    # Nothing leaves the machine: any request to another origin is a bug.
     context.route(lambda url: not url.startswith(live_server.url), lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server) -> Iterator[Page]:
+    """A phone page with service workers blocked (they would cache between tests)."""
+    yield from phone_page(chromium, live_server)

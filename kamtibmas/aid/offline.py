@@ -1,0 +1,156 @@
+"""What an officer's phone keeps to hand out aid without a connection (issue 8
+point 4): the "offline list" of one program at one location.
+
+The list holds what the hand-out page needs to find a household and judge it:
+the head's name, RT/RW, members and children, what the household already received
+in this program, and, to find a household by the KK number or card a resident
+shows, salted SHA-256 digests of the KK number and card code, never the numbers
+themselves. The salt is new for every list, so digests of two lists cannot be
+compared. The server stays the judge: an entry synced later is checked by
+``aid_handout_record`` like any other, and a household served elsewhere in the
+meantime is refused with the reason.
+
+Names leave the server here, so the list is audited (one READ per household) and
+bounded: a program's areas beyond ``OFFLINE_LIST_CAP`` households must be narrowed
+to an RW or RT.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kamtibmas.accounts.models import User
+from kamtibmas.aid.models import AidItem, AidLocation, AidProgram, Handout, Household
+from kamtibmas.aid.services import stock_balances
+from kamtibmas.areas.models import Area, AreaLevel, within_q
+from kamtibmas.core.scope import visible_to
+from kamtibmas.core.timefmt import format_local, format_local_date
+from kamtibmas.privacy.models import AuditAction
+from kamtibmas.privacy.services import audit_record_many
+
+#: The most households one offline list holds.
+OFFLINE_LIST_CAP = 3_000
+#: Changes when the list's shape changes; the page drops lists of another version.
+OFFLINE_LIST_VERSION = 1
+
+
+def program_households(program: AidProgram, user: User) -> models.QuerySet[Household]:
+    """The households of the program's areas that the officer may see."""
+    return visible_to(
+        Household.objects.filter(within_q(list(program.areas.all()), "area__")), user
+    ).select_related("area__parent")
+
+
+def household_place(area: Area) -> str:
+    """``RT 003 / RW 024`` as deep as the household's address is known."""
+    if area.level == AreaLevel.RT and area.parent is not None:
+        return f"{area.name} / {area.parent.name}"
+    return area.name
+
+
+def salted_digest(salt: str, value: str) -> str:
+    """What the page computes from a typed KK number or card code (normalised)."""
+    return hashlib.sha256(f"{salt}:{value}".encode()).hexdigest()
+
+
+def _refusal(program: AidProgram, served: list[Handout]) -> str:
+    """Why the household may not receive again, as of now; ``""`` when it may."""
+    if not served:
+        return ""
+    last = served[0]
+    if len(served) >= program.packages_per_household:
+        return _("Already received on %(day)s at %(location)s.") % {
+            "day": format_local_date(last.local_day),
+            "location": last.location.name,
+        }
+    if program.min_days_between:
+        next_day = last.local_day + timedelta(days=program.min_days_between)
+        if timezone.localdate() < next_day:
+            return _("Received on %(day)s; the next package from %(next)s.") % {
+                "day": format_local_date(last.local_day),
+                "next": format_local_date(next_day),
+            }
+    return ""
+
+
+def offline_list(
+    *, actor: User, program: AidProgram, location: AidLocation, area: Area | None = None
+) -> dict[str, Any]:
+    """The offline list as JSON-ready data; ``ValidationError`` (on ``area``) when it
+    would hold more than ``OFFLINE_LIST_CAP`` households. Audited."""
+    households = program_households(program, actor)
+    if area is not None:
+        households = households.filter(within_q([area], "area__"))
+    chosen = list(households.order_by("area__code", "pk")[: OFFLINE_LIST_CAP + 1])
+    if len(chosen) > OFFLINE_LIST_CAP:
+        raise ValidationError(
+            {
+                "area": _("More than %(cap)d households: choose an RW or RT for the offline list.")
+                % {"cap": OFFLINE_LIST_CAP}
+            }
+        )
+    served: dict[int, list[Handout]] = defaultdict(list)
+    for handout in (
+        Handout.objects.filter(program=program, household__in=[h.pk for h in chosen])
+        .select_related("location")
+        .order_by("-handed_at")
+    ):
+        served[handout.household_id].append(handout)
+    items = list(AidItem.objects.filter(program=program))
+    balances = stock_balances(program)
+    salt = secrets.token_hex(16)
+    now = timezone.now()
+    with transaction.atomic():
+        audit_record_many(
+            actor=actor,
+            action=AuditAction.READ,
+            subjects=chosen,
+            reason="aid hand-out: offline list",
+            fields=["head_name"],
+        )
+    return {
+        "version": OFFLINE_LIST_VERSION,
+        "generated_at": now.isoformat(timespec="seconds"),
+        "generated_label": format_local(now, zone=program.unit.area),
+        "salt": salt,
+        "program": {
+            "id": program.pk,
+            "name": program.name,
+            "packages_per_household": program.packages_per_household,
+        },
+        "location": {"id": location.pk, "name": location.name},
+        "items": [
+            {
+                "id": item.pk,
+                "name": item.name,
+                "measure": item.measure,
+                "per_household": item.per_household,
+                "per_child": item.per_child,
+                "balance": balances.get((item.pk, location.pk), 0),
+            }
+            for item in items
+        ],
+        "households": [
+            {
+                "id": household.pk,
+                "name": household.head_name,
+                "place": household_place(household.area),
+                "members": household.members,
+                "children": household.children,
+                "kk": salted_digest(salt, household.kk_number),
+                "kk_end": household.kk_number[-4:],
+                "card": salted_digest(salt, household.card_code) if household.card_code else "",
+                "refused": _refusal(program, served[household.pk]),
+            }
+            for household in chosen
+        ],
+    }
