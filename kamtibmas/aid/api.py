@@ -30,9 +30,12 @@ from pydantic import Field, field_validator
 
 from kamtibmas.accounts.models import User
 from kamtibmas.aid import services
+from kamtibmas.aid.cards import card_url
 from kamtibmas.aid.ledger import Kind
 from kamtibmas.aid.models import AidItem, AidLocation, AidProgram, Handout, Household, StockEntry
 from kamtibmas.aid.schemas import (
+    AidCardIn,
+    AidCardOut,
     AidEligibilityOut,
     AidHandoutCreateIn,
     AidHandoutOut,
@@ -433,6 +436,21 @@ def get_household(request: HttpRequest, household_id: int) -> AidHouseholdOut:
         return shown
 
 
+@router.post(
+    HOUSEHOLD + "/card",
+    description="The household card's code and the address its QR holds, made on first "
+    "use; `replace` makes a new one for a lost card. Audited.",
+    **operation("AidHouseholdCard", "A household's card", schema=AidCardOut),
+)
+def household_card(request: HttpRequest, household_id: int, payload: AidCardIn) -> AidCardOut:
+    actor = _actor(request)
+    household = get_visible_or_404(_households(actor), actor, pk=household_id)
+    code = services.household_card_issue(actor=actor, household=household, replace=payload.replace)
+    return AidCardOut(
+        household_id=household.pk, code=services.card_code_printed(code), url=card_url(code)
+    )
+
+
 # Eligibility and hand-outs ------------------------------------------------------------
 
 
@@ -488,7 +506,8 @@ def _handed_at_check(payload: AidHandoutCreateIn) -> None:
 def _handouts(program: AidProgram) -> QuerySet[Handout]:
     return (
         Handout.objects.filter(program=program)
-        .select_related("program__unit__area", "location", "officer")
+        .select_related("program__unit__area", "location", "officer", "confirmation")
+        .defer("confirmation__image")
         .prefetch_related("entries")
     )
 
@@ -521,6 +540,11 @@ def create_handout(
     _handed_at_check(payload)
     household = _household_ref(actor, payload.household)
     location = _location(program, payload.location)
+    confirmation = None
+    if payload.confirmation is not None:
+        confirmation = services.confirmation_from_text(
+            payload.confirmation.kind, payload.confirmation.data
+        )
     dialogue = None
     if payload.dialogue is not None:
         dialogue = program.dialogues.filter(pk=payload.dialogue).first()
@@ -541,6 +565,7 @@ def create_handout(
                 children_present=payload.children_present,
                 dialogue=dialogue,
                 at=payload.handed_at,
+                confirmation=confirmation,
             )
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):

@@ -176,6 +176,29 @@ class AidHouseholdCreateIn(StrictInput):
     vulnerability: str = Field("", max_length=2000, description="Vulnerability notes.")
 
 
+class AidConfirmationIn(StrictInput):
+    kind: Literal["signature", "photo"]
+    data: str = Field(
+        min_length=1,
+        max_length=2_000_000,
+        description="The picture (JPEG, PNG or WebP; a signature pad's PNG) in base64, with "
+        "or without its `data:image/…;base64,` prefix. Redrawn as a JPEG of at most 800 px "
+        "without metadata and kept encrypted.",
+    )
+
+
+class AidCardIn(StrictInput):
+    replace: bool = Field(
+        False, description="Make a new code (a lost card): the old card finds nothing any more."
+    )
+
+
+class AidCardOut(Schema):
+    household_id: int
+    code: str = Field(description="As printed under the QR, e.g. `ABCDE-23456`.")
+    url: str = Field(description="What the card's QR holds: the staff page of the card.")
+
+
 class AidHandoutCreateIn(StrictInput):
     household: Id
     location: Id = Field(description="A location of the program: the stock it is taken from.")
@@ -188,6 +211,9 @@ class AidHandoutCreateIn(StrictInput):
         "At most 5 minutes ahead of the server's clock (phone clocks drift) and at most 7 "
         "days old: Idempotency-Keys are kept 7 days, so an older sync could no longer be "
         "recognised as a retry, and the day's stock and limits have long been settled.",
+    )
+    confirmation: AidConfirmationIn | None = Field(
+        None, description="The recipient's signature or a photo of the hand-out, if taken."
     )
 
     check_name = field_validator("recipient_name")(_filled)
@@ -373,6 +399,14 @@ class AidHandoutOut(Schema):
     recipient_name: str
     children_present: int
     items: list[AidQuantityOut] = Field(description="What was taken from the stock.")
+    confirmation: Literal["signature", "photo"] | None = Field(
+        description="The kind of the recipient's confirmation kept, if any (the picture "
+        "itself is not served by the API)."
+    )
+
+    @staticmethod
+    def resolve_confirmation(obj: Handout) -> str | None:
+        return obj.confirmation.kind if hasattr(obj, "confirmation") else None
 
     @staticmethod
     def resolve_handed_at(obj: Handout) -> datetime | None:

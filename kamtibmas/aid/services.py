@@ -13,6 +13,7 @@ language and changes nothing; permission problems raise ``PermissionDenied``.
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import re
 import secrets
@@ -572,6 +573,16 @@ def confirmation_read(kind: str, data: bytes) -> Confirmation:
     except ValidationError as exc:
         raise ValidationError({"confirmation": exc.messages}) from exc
     return Confirmation(kind=kind, photo=photo)
+
+
+def confirmation_from_text(kind: str, text: str) -> Confirmation:
+    """``confirmation_read`` of a picture sent as base64, with or without its
+    ``data:image/…;base64,`` prefix (a canvas's ``toDataURL``)."""
+    try:
+        data = base64.b64decode(text.split(",")[-1], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise _errors(confirmation=_("Send a signature or a photo.")) from exc
+    return confirmation_read(kind, data)
 
 
 # --- household cards -------------------------------------------------------------------

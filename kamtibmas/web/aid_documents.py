@@ -17,14 +17,16 @@ from django.views.decorators.http import require_GET
 
 from kamtibmas.aid.documents import MEDIA_TYPE, distribution_pdf, distribution_report
 from kamtibmas.aid.models import AidProgram
-from kamtibmas.aid.selectors import aid_program_get
+from kamtibmas.aid.reports import distribution_xlsx
+from kamtibmas.aid.selectors import aid_distribution_summary, aid_program_get
 from kamtibmas.core.scope import visible_to
+from kamtibmas.core.xlsx import MEDIA_TYPE as XLSX_MEDIA_TYPE
 from kamtibmas.engagements.models import Dialogue
 from kamtibmas.web.aid_staff import aid_staff_required
 
 
-def _attachment(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=MEDIA_TYPE)
+def _attachment(data: bytes, filename: str, media_type: str = MEDIA_TYPE) -> HttpResponse:
+    response = HttpResponse(data, content_type=media_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     patch_cache_control(response, private=True, no_store=True)
     return response
@@ -59,6 +61,21 @@ def dialogue_distribution_pdf(request: HttpRequest, pk: int, dialogue_pk: int) -
     )
 
 
+@aid_staff_required
+@never_cache
+@require_GET
+def dialogue_distribution_xlsx(request: HttpRequest, pk: int, dialogue_pk: int) -> HttpResponse:
+    """The program's distribution workbook for the hand-outs at one dialogue."""
+    program = aid_program_get(actor=request.user, pk=pk)
+    dialogue = _program_dialogue(request, program, dialogue_pk)
+    summary = aid_distribution_summary(actor=request.user, program=program, dialogue=dialogue)
+    return _attachment(
+        distribution_xlsx(summary),
+        f"aid-distribution-{program.pk}-dialogue-{dialogue.pk}.xlsx",
+        XLSX_MEDIA_TYPE,
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path(
         "staff/aid/<int:pk>/distribution.pdf",
@@ -69,5 +86,10 @@ urlpatterns: list[URLPattern] = [
         "staff/aid/<int:pk>/dialogues/<int:dialogue_pk>/distribution.pdf",
         dialogue_distribution_pdf,
         name="aid-dialogue-distribution-pdf",
+    ),
+    path(
+        "staff/aid/<int:pk>/dialogues/<int:dialogue_pk>/distribution.xlsx",
+        dialogue_distribution_xlsx,
+        name="aid-dialogue-distribution-xlsx",
     ),
 ]

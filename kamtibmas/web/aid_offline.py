@@ -20,8 +20,6 @@ unit's program is 404.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from datetime import datetime
 from typing import Any
@@ -41,7 +39,7 @@ from kamtibmas.aid.models import AidLocation, AidProgram, Household
 from kamtibmas.aid.offline import OFFLINE_LIST_VERSION, offline_list
 from kamtibmas.aid.services import (
     aid_handout_record,
-    confirmation_read,
+    confirmation_from_text,
     handed_at_check,
 )
 from kamtibmas.api.idempotency import HEADER
@@ -191,11 +189,7 @@ def _entry(request: HttpRequest) -> dict[str, Any]:
     if confirmation is not None:
         if not isinstance(confirmation, dict) or not isinstance(confirmation.get("data"), str):
             raise ValueError(_("Send a signature or a photo."))
-        try:
-            raw = base64.b64decode(confirmation["data"].split(",")[-1], validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError(_("Send a signature or a photo.")) from exc
-        picture = (str(confirmation.get("kind", "")), raw)
+        picture = (str(confirmation.get("kind", "")), confirmation["data"])
     return {
         "household": household,
         "children_present": children,
@@ -263,7 +257,7 @@ def _record(
     handed_at_check(entry["handed_at"])
     confirmation = None
     if entry["confirmation"] is not None:
-        confirmation = confirmation_read(*entry["confirmation"])
+        confirmation = confirmation_from_text(*entry["confirmation"])
     handout = aid_handout_record(
         actor=user,
         program=program,

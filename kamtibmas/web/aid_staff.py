@@ -303,7 +303,7 @@ def _record(
 ) -> HttpResponse:
     """Record the hand-out once, however many times the form is sent."""
     user = staff_user(request)
-    form = HandoutForm(request.POST)
+    form = HandoutForm(request.POST, request.FILES)
     here = reverse("web:aid-handout", args=[program.pk, location.pk])
     if not form.is_valid():
         return _shown_household(request, program, location, household, form, status=INVALID)
@@ -330,6 +330,7 @@ def _record(
                 recipient_name=data["recipient_name"] or "",
                 children_present=data["children_present"] or 0,
                 dialogue=handout_dialogue(program, location),
+                confirmation=data["confirmation"],
             )
             idempotency_complete(claim, status=303, body="", location=here)
     except ValidationError as error:

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kamtibmas.aid.models import AidItem, AidLocation
+from kamtibmas.aid.models import AidItem, AidLocation, ConfirmationKind
+from kamtibmas.aid.services import confirmation_from_text, confirmation_read
 from kamtibmas.areas.models import Area
 
 NAME_MAX = 120
@@ -76,6 +77,32 @@ class HandoutForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text=_("One snack per child present, at most the children on the family card."),
     )
+    # The recipient's confirmation, both optional: a signature drawn on the page
+    # (aid-signature.js puts it here as a PNG data URL) or a photo.
+    signature = forms.CharField(required=False, widget=forms.HiddenInput)
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """``confirmation``: the photo if one is sent, else the signature, checked and
+        redrawn (``aid.services.confirmation_read``), or ``None``."""
+        data = super().clean() or {}
+        data["confirmation"] = None
+        try:
+            if data.get("photo"):
+                data["confirmation"] = confirmation_read(
+                    ConfirmationKind.PHOTO, data["photo"].read()
+                )
+            elif data.get("signature"):
+                data["confirmation"] = confirmation_from_text(
+                    ConfirmationKind.SIGNATURE, data["signature"]
+                )
+        except ValidationError as error:
+            self.add_error("photo", error.message_dict.get("confirmation", error.messages))
+        return data
 
     def service_error(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):

@@ -366,3 +366,46 @@ def test_messages_are_indonesian_by_default(aid):
 
     assert second.status_code == 422
     assert second.json()["detail"].startswith("Sudah menerima pada ")
+
+
+def test_a_hand_out_keeps_the_recipient_s_signature(aid):
+    from kamtibmas.aid.models import HandoutConfirmation
+    from kamtibmas.web.tests.test_aid_offline import png_signature
+
+    client = api_client(aid.officer, language="en")
+    path = f"{URL}/programs/{aid.program.pk}/handouts"
+    bad = post(
+        client,
+        path,
+        handout_body(aid, confirmation={"kind": "signature", "data": "bm90IGFuIGltYWdl"}),
+        key=str(uuid.uuid4()),
+    )
+    assert bad.status_code == 422 and "confirmation" in fields(bad)
+    assert Handout.objects.count() == 0
+    body = handout_body(aid, confirmation={"kind": "signature", "data": png_signature()})
+    answer = post(client, path, body, key=str(uuid.uuid4()))
+    assert answer.status_code == 201, answer.json()
+    fits("AidHandoutCreate", answer, 201)
+    assert answer.json()["confirmation"] == "signature"
+    assert HandoutConfirmation.objects.get().handout_id == answer.json()["id"]
+    listed = client.get(path)
+    fits("AidHandoutList", listed)
+    assert listed.json()["items"][0]["confirmation"] == "signature"
+
+
+def test_a_household_card_is_issued_and_replaced_over_the_api(aid):
+    from kamtibmas.aid.services import household_by_card
+
+    client = api_client(aid.officer, language="en")
+    path = f"{URL}/households/{aid.household.pk}/card"
+    first = post(client, path, {})
+    assert first.status_code == 200, first.json()
+    fits("AidHouseholdCard", first)
+    code = first.json()["code"]
+    assert len(code) == 11 and code[5] == "-"
+    assert first.json()["url"].endswith(f"/staff/aid/card/{code.replace('-', '')}/")
+    assert post(client, path, {}).json()["code"] == code
+    replaced = post(client, path, {"replace": True}).json()["code"]
+    assert replaced != code and household_by_card(code) is None
+    timur = api_client(aid.officer_timur, language="en")
+    assert post(timur, path, {}).status_code == 404

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from kamtibmas.aid.models import Handout
+from kamtibmas.aid.models import Handout, HandoutConfirmation
 from kamtibmas.aid.tests.conftest import KK, aid
 from kamtibmas.web.tests.test_aid_staff import running
 from kamtibmas.web.tests.test_loss_staff_browser import (
@@ -24,6 +24,18 @@ from kamtibmas.web.tests.test_loss_staff_browser import (
 pytestmark = pytest.mark.browser
 
 __all__ = ["aid", "running"]  # the fixtures, imported for this module
+
+
+def sign(page) -> None:
+    """A signature drawn with a finger (the mouse) on the pad."""
+    pad = page.locator("#signature-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 20, box["y"] + 30)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, box["y"] + 60, steps=8)
+    page.mouse.up()
 
 
 def find_by_kk(page) -> None:
@@ -58,6 +70,7 @@ def test_the_officer_hands_out_by_kk_on_a_phone(browser_page, running):
     expect(page.locator("#id_recipient_name")).to_have_value("Ahmad Yani")
     assert_fits_the_phone(page)
     page.locator("#id_children_present").fill("2")
+    sign(page)
     page.locator("#handout-button").click()
     expect(page.locator(".message--success")).to_be_visible()
     expect(balance).to_have_attribute("data-balance", "49")
@@ -75,5 +88,6 @@ def test_the_officer_hands_out_by_kk_on_a_phone(browser_page, running):
     expect(balance).to_have_attribute("data-balance", "49")
     assert_fits_the_phone(page)
     assert Handout.objects.count() == 1
+    assert HandoutConfirmation.objects.get().kind == "signature"
     # The refused hand-out answers 400 on purpose (a form with errors); nothing else.
     assert [problem for problem in problems if "status of 400" not in problem] == []

@@ -132,3 +132,28 @@ def test_the_aid_section_is_only_for_aid_roles_of_the_unit(handed):
     ]
     assert dialogue_aid(dialogue=handed.ngopi, user=handed.aid.resident) is None
     assert dialogue_aid(dialogue=handed.ngopi, user=handed.aid.officer_timur) is None
+
+
+def test_the_dialogue_workbook_counts_only_the_hand_outs_at_the_dialogue(client, handed):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(handed.aid.officer)
+    url = f"/staff/aid/{handed.program.pk}/dialogues/{handed.ngopi.pk}/distribution.xlsx"
+    response = client.get(url)
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+    cells = [
+        str(value)
+        for sheet in load_workbook(BytesIO(response.content)).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    ]
+    assert "RT 001" in cells and "RT 002" not in cells
+    assert all(name not in cells for _kk, name in NEIGHBOURS)
+    client.force_login(handed.aid.officer_timur)
+    assert client.get(url).status_code == 404

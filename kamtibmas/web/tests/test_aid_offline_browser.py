@@ -22,6 +22,7 @@ from kamtibmas.aid.models import Handout, HandoutConfirmation
 from kamtibmas.aid.services import aid_handout_record, household_register
 from kamtibmas.aid.tests.conftest import KK, aid
 from kamtibmas.web.tests.conftest import phone_page
+from kamtibmas.web.tests.test_aid_browser import sign
 from kamtibmas.web.tests.test_aid_staff import running
 from kamtibmas.web.tests.test_loss_staff_browser import (
     PASSWORD,
@@ -98,13 +99,7 @@ def test_the_officer_hands_out_offline_and_every_entry_is_recorded_once(phone, r
     expect(page.locator("#offline-kk")).to_have_text("************0011")
     expect(page.locator("#recipient-input")).to_have_value("Ahmad Yani")
     page.locator("#children-input").fill("2")
-    page.locator("#signature-pad").scroll_into_view_if_needed()
-    box = page.locator("#signature-pad").bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + 20, box["y"] + 30)
-    page.mouse.down()
-    page.mouse.move(box["x"] + 200, box["y"] + 60, steps=8)
-    page.mouse.up()
+    sign(page)
     assert_fits_the_phone(page)
     page.locator("#offline-handout-button").click()
     first = page.locator("#queue li").nth(0)

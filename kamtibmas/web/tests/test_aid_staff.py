@@ -307,3 +307,66 @@ def test_the_staff_home_links_the_aid_pages_for_aid_roles_only(client, running):
     desk = make_user("spkt.selatan", Role.DESK_OFFICER, running.polsek_selatan)
     signed_in(client, desk)
     assert 'id="aid-programs-link"' not in client.get("/staff/").content.decode()
+
+
+def test_the_recipient_confirms_with_a_photo_or_a_signature(client, running):
+    import io
+
+    from PIL import Image
+
+    from kamtibmas.aid.models import HandoutConfirmation
+    from kamtibmas.web.tests.test_aid_offline import png_signature
+
+    signed_in(client, running.officer)
+    photo = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    Image.new("RGB", (1600, 1200), (200, 180, 90)).save(photo, "JPEG", exif=exif)
+    photo.seek(0)
+    photo.name = "IMG_20250731.jpg"
+    response = record(client, running, shown(client, running), photo=photo)
+    assert response.status_code == 302
+    confirmation = HandoutConfirmation.objects.get()
+    assert confirmation.kind == "photo" and (confirmation.width, confirmation.height) == (800, 600)
+    import base64
+
+    redrawn = Image.open(io.BytesIO(base64.b64decode(confirmation.image)))
+    assert not redrawn.getexif()
+
+    from kamtibmas.aid.services import household_register
+
+    household_register(
+        actor=running.officer,
+        kk_number="3275040101090022",
+        head_name="Budi Santoso",
+        area=running.rw024,
+        members=2,
+    )
+    other = client.post(handout_url(running), {"step": "kk", "kk": "3275040101090022"})
+    form = other.context["form"]
+    response = client.post(
+        handout_url(running),
+        {
+            "step": "record",
+            "household": form.initial["household"],
+            "token": str(form.initial["token"]),
+            "recipient_name": "Budi Santoso",
+            "signature": png_signature(),
+        },
+    )
+    assert response.status_code == 302
+    assert HandoutConfirmation.objects.filter(kind="signature").count() == 1
+
+
+def test_a_photo_that_is_not_a_picture_records_nothing(client, running):
+    import io
+
+    from kamtibmas.aid.models import Handout
+
+    signed_in(client, running.officer)
+    fake = io.BytesIO(b"%PDF-1.4 not a photo")
+    fake.name = "photo.jpg"
+    response = record(client, running, shown(client, running), photo=fake)
+    assert response.status_code == 400
+    assert response.context["form"].errors["photo"]
+    assert Handout.objects.count() == 0

@@ -25,7 +25,6 @@
   var list = null;
   var current = null;       // the household shown
   var replacing = null;     // the key of a refused entry being corrected
-  var signed = false;
   var photo = null;         // data URL of the redrawn photo
   var syncing = false;
 
@@ -276,7 +275,7 @@
     if (!name) { show($("handout-error"), T.nameNeeded); return; }
     var confirmation = null;
     if (photo) { confirmation = { kind: "photo", data: photo }; }
-    else if (signed) { confirmation = { kind: "signature", data: $("signature-pad").toDataURL("image/png") }; }
+    else if (signature.signed()) { confirmation = { kind: "signature", data: signature.dataUrl() }; }
     var entry = {
       key: uuid(),
       seq: Date.now(),
@@ -303,39 +302,8 @@
   }
 
   // ---- signature and photo ---------------------------------------------------------
-  var pad = $("signature-pad");
-  var ink = pad.getContext("2d");
-  var drawing = false;
-  function clearSignature() {
-    ink.fillStyle = "#fff";
-    ink.fillRect(0, 0, pad.width, pad.height);
-    signed = false;
-  }
-  function point(event) {
-    var box = pad.getBoundingClientRect();
-    return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
-  }
-  pad.addEventListener("pointerdown", function (event) {
-    drawing = true;
-    pad.setPointerCapture(event.pointerId);
-    var p = point(event);
-    ink.beginPath();
-    ink.moveTo(p[0], p[1]);
-    event.preventDefault();
-  });
-  pad.addEventListener("pointermove", function (event) {
-    if (!drawing) { return; }
-    var p = point(event);
-    ink.lineWidth = 3;
-    ink.lineCap = "round";
-    ink.strokeStyle = "#111";
-    ink.lineTo(p[0], p[1]);
-    ink.stroke();
-    signed = true;
-  });
-  ["pointerup", "pointercancel"].forEach(function (name) {
-    pad.addEventListener(name, function () { drawing = false; });
-  });
+  var signature = window.kamtibmasSignaturePad($("signature-pad"));
+  function clearSignature() { signature.clear(); }
   $("signature-clear").addEventListener("click", clearSignature);
   function clearPhoto() {
     photo = null;
@@ -511,7 +479,6 @@
   connection();
   keepForOffline();
   scanning();
-  clearSignature();
   store("lists", "readonly", function (s) { return s.get(listKey); }).then(function (stored) {
     if (stored && stored.version === Number(app.dataset.version)) { list = stored; }
     listShown();
