@@ -3,6 +3,7 @@ from django.urls import path
 from kamtibmas.web import (
     aid_cards,
     aid_documents,
+    aid_handouts,
     aid_import,
     aid_offline,
     aid_public,
@@ -35,4 +36,5 @@ urlpatterns = [
     *aid_public.urlpatterns,
     *aid_offline.urlpatterns,
     *aid_cards.urlpatterns,
+    *aid_handouts.urlpatterns,
 ]
