@@ -14,6 +14,7 @@ from kamtibmas.web import (
     certificates_staff,
     dialogues,
     events,
+    maps,
     views,
 )
 
@@ -37,4 +38,5 @@ urlpatterns = [
     *aid_offline.urlpatterns,
     *aid_cards.urlpatterns,
     *aid_handouts.urlpatterns,
+    *maps.urlpatterns,
 ]

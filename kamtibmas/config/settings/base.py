@@ -14,6 +14,11 @@ Environment variables (all optional on a developer machine):
 ``KAMTIBMAS_BEHIND_PROXY``    ``1`` when a TLS-terminating proxy sets X-Forwarded-Proto
 ``KAMTIBMAS_BENCH_BASELINES`` ``1`` serves the benchmark baselines under ``/bench/baselines/``
                               (``bench/bench_api.py``; never on a public server)
+``KAMTIBMAS_MAP_TILES``       tile URL template of the maps, e.g.
+                              ``https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png``; its host is
+                              added to the CSP's img-src. Empty (the default): no tiles, the
+                              data over a plain background (docs/decisions/021-maps.md)
+``KAMTIBMAS_MAP_ATTRIBUTION`` the attribution the tile provider requires (plain text)
 ``KAMTIBMAS_SECRET_KEY``, ``KAMTIBMAS_FIELD_ENCRYPTION_KEYS`` (comma-separated Fernet keys,
 newest first), ``KAMTIBMAS_BLIND_INDEX_KEY``: override the generated keys.
 """
@@ -23,8 +28,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
 from django.utils.translation import gettext_lazy as _
 
 from kamtibmas.config.keyring import load_keyring
@@ -97,6 +105,7 @@ INSTALLED_APPS = [
     "kamtibmas.open311",
     "kamtibmas.certificates",
     "kamtibmas.aid",
+    "kamtibmas.maps",
     "django_tasks",
     "django_tasks_db",
     "kamtibmas.api",
@@ -217,11 +226,16 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# The map library comes from installed packages, never a CDN (docs/decisions/021-maps.md).
+STATICFILES_DIRS = [
+    ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
+    ("leaflet-markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "kamtibmas.config.staticfiles.StaticFilesStorage"
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -249,6 +263,31 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+
+def tile_source(url: str) -> str | None:
+    """The CSP source that admits the tiles of ``url`` (a Leaflet URL template): its
+    scheme and host, the ``{s}`` subdomain placeholder as a wildcard."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    host = parts.netloc.replace("{s}", "*")
+    if "{" in host or "}" in host:
+        return None
+    return f"{parts.scheme}://{host}"
+
+
+# Tiles of the maps (kamtibmas.web.maps); empty: no tiles, the data on a plain background.
+KAMTIBMAS_MAP_TILES = os.environ.get("KAMTIBMAS_MAP_TILES", "").strip()
+KAMTIBMAS_MAP_ATTRIBUTION = os.environ.get("KAMTIBMAS_MAP_ATTRIBUTION", "").strip()
+if KAMTIBMAS_MAP_TILES:
+    _tiles = tile_source(KAMTIBMAS_MAP_TILES)
+    if _tiles is None:
+        raise ValueError(
+            "KAMTIBMAS_MAP_TILES must be an http(s) URL template such as "
+            "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
+        )
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_tiles)
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("KAMTIBMAS_SSL_REDIRECT", True)
