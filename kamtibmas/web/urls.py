@@ -15,6 +15,7 @@ from kamtibmas.web import (
     dialogues,
     events,
     maps,
+    safety,
     views,
 )
 
@@ -39,4 +40,5 @@ urlpatterns = [
     *aid_cards.urlpatterns,
     *aid_handouts.urlpatterns,
     *maps.urlpatterns,
+    *safety.urlpatterns,
 ]

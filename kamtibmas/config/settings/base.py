@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "kamtibmas.certificates",
     "kamtibmas.aid",
     "kamtibmas.maps",
+    "kamtibmas.safety",
     "django_tasks",
     "django_tasks_db",
     "kamtibmas.api",

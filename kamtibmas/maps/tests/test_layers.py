@@ -92,7 +92,9 @@ def assert_no_secret(collection):
 def test_every_layer_is_valid_geojson_without_secrets(mapdata, audience):
     user = None if audience == "public" else getattr(mapdata, audience)
     built = collections(user)
-    assert set(built) == {"dialogues", "aspirations", "posts", "inspection-problems"}
+    offered = {"dialogues", "aspirations", "posts", "inspection-problems"}
+    # The vulnerability index (kamtibmas.safety.layers) is for staff only.
+    assert set(built) == (offered if user is None else offered | {"index"})
     for collection in built.values():
         assert_valid_geojson(collection)
         assert_no_secret(collection)

@@ -34,11 +34,11 @@ SHOWN = """([code, expected]) => {
 }"""
 
 
-def assert_layers_drawn(page) -> None:
+def assert_layers_drawn(page, layers=LAYERS) -> None:
     from playwright.sync_api import expect
 
     expect(page.locator("#map")).to_have_attribute("data-ready", "1")
-    for code in LAYERS:
+    for code in layers:
         row = page.locator(f"#layer-{code}")
         count = row.locator("[data-count]").get_attribute("data-count")
         assert count is not None and int(count) > 0
@@ -49,7 +49,7 @@ def assert_layers_drawn(page) -> None:
     assert page.locator("#map path.map-marker").count() > 0
     assert page.locator("#map .leaflet-tile").count() == 0  # the plain background
     # The layer control names each layer.
-    assert page.locator(".leaflet-control-layers-overlays label").count() == len(LAYERS)
+    assert page.locator(".leaflet-control-layers-overlays label").count() == len(layers)
 
 
 def test_the_public_map_draws_its_layers_without_tiles(browser_page, mapdata):
@@ -81,7 +81,9 @@ def test_the_staff_map_draws_the_units_layers(browser_page, mapdata):
     page.locator("main form button[type=submit]").click()
     expect_url(page, r"/staff/map/$")
     expect(page.locator("html")).to_have_attribute("lang", "id")
-    assert_layers_drawn(page)
+    # Staff also see the vulnerability index as graduated symbols, never clustered.
+    assert_layers_drawn(page, [*LAYERS, "index"])
+    assert page.locator("#map .map-cluster--index").count() == 0
     assert_fits_the_phone(page)
     # A marker's popup names the record and links to it.
     page.locator("#id_category").select_option("narkoba")

@@ -71,8 +71,15 @@
     return root;
   }
 
-  function groupFor(code) {
-    if (typeof L.markerClusterGroup === "function") {
+  function graduated(data) {
+    return (data.features || []).some(function (feature) {
+      return feature.properties && typeof feature.properties.index === "number";
+    });
+  }
+
+  // Graduated symbols are not clustered: their size is what they say.
+  function groupFor(code, data) {
+    if (typeof L.markerClusterGroup === "function" && !graduated(data)) {
       return L.markerClusterGroup({
         showCoverageOnHover: false,
         chunkedLoading: true,
@@ -93,11 +100,13 @@
 
   function draw(row, data) {
     var code = row.getAttribute("data-layer");
-    var group = groupFor(code);
+    var group = groupFor(code, data);
     var geo = L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
+        // Graduated symbols for a layer whose features carry an index (0-100).
+        var index = feature.properties && feature.properties.index;
         return L.circleMarker(latlng, {
-          radius: 8,
+          radius: typeof index === "number" ? 5 + index * 0.2 : 8,
           weight: 2,
           className: "map-marker map-marker--" + code
         });
@@ -114,6 +123,10 @@
     });
     group.addLayer(geo);
     group.addTo(map);
+    if (graduated(data)) {
+      // Under the records: a large symbol must not hide the markers it contains.
+      geo.eachLayer(function (symbol) { symbol.bringToBack(); });
+    }
     control.addOverlay(group, row.getAttribute("data-title") || code);
     row.setAttribute("data-drawn", String((data.features || []).length));
     return geo;
