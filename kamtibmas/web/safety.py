@@ -10,6 +10,7 @@ outside the unit, is 404 (SECURITY.md 8). Thin views: the reads are
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from functools import wraps
 from typing import Any
@@ -19,6 +20,7 @@ from babel.dates import format_date
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -31,9 +33,18 @@ from django.views.decorators.http import require_GET, require_POST
 from kamtibmas.accounts.models import Role, User
 from kamtibmas.areas.models import POLICE_KINDS, Area, AreaLevel, Unit
 from kamtibmas.core.charts import Point, line_chart_svg
+from kamtibmas.core.idempotency import (
+    IdempotencyError,
+    Replay,
+    idempotency_claim,
+    idempotency_client,
+    idempotency_complete,
+    idempotency_release,
+    request_fingerprint,
+)
 from kamtibmas.core.scope import get_visible_or_404, visible_to
 from kamtibmas.core.timefmt import local_today, resolve_zone
-from kamtibmas.engagements.models import DialogueType
+from kamtibmas.engagements.models import Dialogue, DialogueType
 from kamtibmas.engagements.services import dialogue_plan
 from kamtibmas.safety.index import Component, Part
 from kamtibmas.safety.selectors import (
@@ -172,7 +183,13 @@ def picture_page(request: HttpRequest) -> HttpResponse:
     asked = "period_start" in request.GET or "period_end" in request.GET
     form = PeriodForm(request.GET if asked else None, initial=initial)
     units = list(visible_to(Unit.objects.filter(kind__in=POLICE_KINDS), user).order_by("path"))
-    context: dict[str, Any] = {"form": form, "unit": unit, "units": units}
+    # One per shown page: a second tap on "Plan a dialogue here" plans nothing more.
+    context: dict[str, Any] = {
+        "form": form,
+        "unit": unit,
+        "units": units,
+        "plan_token": uuid.uuid4(),
+    }
     if asked and not form.is_valid():
         return _page(request, context, status=INVALID)
     period = form.cleaned_data if asked else initial
@@ -238,27 +255,64 @@ def plan_action(request: HttpRequest) -> HttpResponse:
     village = Area.objects.get(pk=area.village_id or area.pk)
     place = str(area) if area == village else f"{area}, {village}"
     back = f"{reverse('web:safety')}?unit={unit.pk}"
+    # Without the page's token (an old page) the request is its own key.
+    token = request.POST.get("token", "")[:64] or uuid.uuid4().hex
     try:
-        dialogue = dialogue_plan(
-            actor=user,
-            type=dialogue_type,
-            title=f"{dialogue_type.name} {place}",
-            area=area,
-            unit=unit,
-            venue_name=_("To be decided"),
-            planned_start=start,
-            planned_end=end,
+        claim = idempotency_claim(
+            client=idempotency_client(user),
+            key=f"web:safety-plan:{token}:{area.pk}",
+            fingerprint=request_fingerprint(request),
         )
+    except IdempotencyError:
+        messages.info(request, _("This dialogue is being planned; it is planned once."))
+        return redirect(back)
+    if isinstance(claim, Replay):
+        messages.info(request, _("This dialogue was already planned."))
+        return redirect(claim.location or back)
+    try:
+        with transaction.atomic():
+            dialogue = _planned(user, dialogue_type, area, unit, place, start, end)
+            idempotency_complete(
+                claim,
+                status=302,
+                body="",
+                location=reverse("web:dialogue-edit", args=[dialogue.pk]),
+            )
     except ValidationError as error:
+        idempotency_release(claim)
         for message in error.messages:
             messages.error(request, message)
         return redirect(back)
+    except BaseException:
+        idempotency_release(claim)
+        raise
     messages.success(
         request,
         _("A dialogue in %(place)s is planned for next week. Set the venue and the time.")
         % {"place": place},
     )
     return redirect("web:dialogue-edit", pk=dialogue.pk)
+
+
+def _planned(
+    user: User,
+    dialogue_type: DialogueType,
+    area: Area,
+    unit: Unit,
+    place: str,
+    start: datetime,
+    end: datetime,
+) -> Dialogue:
+    return dialogue_plan(
+        actor=user,
+        type=dialogue_type,
+        title=f"{dialogue_type.name} {place}",
+        area=area,
+        unit=unit,
+        venue_name=_("To be decided"),
+        planned_start=start,
+        planned_end=end,
+    )
 
 
 # ---- trends (issue 9 point 3) --------------------------------------------------------

@@ -103,7 +103,12 @@ def test_planning_a_dialogue_from_a_recommendation(client, scene):
     assert recommended[0][0].area == scene.rw024
     html = client.get(URL).content.decode()
     assert "Plan a dialogue here" in html
-    response = client.post(PLAN, {"unit": scene.polsek_selatan.pk, "area": scene.rw024.pk})
+    token = str(client.get(URL).context["plan_token"])
+    form = {"unit": scene.polsek_selatan.pk, "area": scene.rw024.pk, "token": token}
+    response = client.post(PLAN, form)
+    # A second tap on the same button plans nothing more and lands on the same page.
+    again = client.post(PLAN, form)
+    assert again.status_code == 302 and again["Location"] == response["Location"]
     dialogue = Dialogue.objects.get(status=DialogueStatus.PLANNED)
     assert response.status_code == 302
     assert response["Location"] == f"/staff/dialogues/{dialogue.pk}/edit/"
