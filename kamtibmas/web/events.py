@@ -49,6 +49,7 @@ from kamtibmas.engagements.services import (
     checkin_code_resolve,
     checkin_submit,
 )
+from kamtibmas.surveys.services import survey_token
 from kamtibmas.web.decorators import staff_required
 from kamtibmas.web.pagecache import page_cached
 
@@ -211,7 +212,7 @@ class CheckInForm(forms.Form):
     )
 
 
-def _device_key(request: HttpRequest) -> tuple[str, bool]:
+def device_key_of(request: HttpRequest) -> tuple[str, bool]:
     """The browser's device key from its cookie, or a new one; and whether it is new."""
     key = request.COOKIES.get(DEVICE_COOKIE, "")
     if DEVICE_KEY_PATTERN.fullmatch(key):
@@ -219,7 +220,7 @@ def _device_key(request: HttpRequest) -> tuple[str, bool]:
     return secrets.token_urlsafe(DEVICE_KEY_BYTES), True
 
 
-def _remember_device(request: HttpRequest, response: HttpResponse, key: str) -> None:
+def device_remember(request: HttpRequest, response: HttpResponse, key: str) -> None:
     response.set_cookie(
         DEVICE_COOKIE,
         key,
@@ -263,7 +264,7 @@ def checkin(request: HttpRequest, raw: str) -> HttpResponse:
     except ValidationError as error:
         return _checkin_refused(request, error)
     dialogue = code.dialogue
-    device_key, new_device = _device_key(request)
+    device_key, new_device = device_key_of(request)
     form = CheckInForm(request.POST if request.method == "POST" else None)
     status = 200
     response: HttpResponse | None = None
@@ -287,7 +288,11 @@ def checkin(request: HttpRequest, raw: str) -> HttpResponse:
                 response = _checkin_page(
                     request,
                     "web/events/checkin_done.html",
-                    {"dialogue": dialogue, "is_new": is_new},
+                    {
+                        "dialogue": dialogue,
+                        "is_new": is_new,
+                        "survey_url": reverse("web:survey", args=[survey_token(dialogue)]),
+                    },
                 )
     if response is None:
         (place,) = dialogue_public_places([dialogue]).values()
@@ -298,7 +303,7 @@ def checkin(request: HttpRequest, raw: str) -> HttpResponse:
             status=status,
         )
     if new_device:
-        _remember_device(request, response, device_key)
+        device_remember(request, response, device_key)
     return response
 
 

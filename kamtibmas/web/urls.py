@@ -16,6 +16,7 @@ from kamtibmas.web import (
     events,
     maps,
     safety,
+    surveys,
     views,
 )
 
@@ -41,4 +42,5 @@ urlpatterns = [
     *aid_handouts.urlpatterns,
     *maps.urlpatterns,
     *safety.urlpatterns,
+    *surveys.urlpatterns,
 ]

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "kamtibmas.aid",
     "kamtibmas.maps",
     "kamtibmas.safety",
+    "kamtibmas.surveys",
     "django_tasks",
     "django_tasks_db",
     "kamtibmas.api",
