@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from kamtibmas.accounts.models import User
@@ -30,7 +30,7 @@ from kamtibmas.api.schemas import CalendarDay, StrictQuery, to_utc
 from kamtibmas.areas.models import Unit
 from kamtibmas.core.scope import get_visible_or_404, visible_to
 from kamtibmas.core.timefmt import DEFAULT_ZONE
-from kamtibmas.engagements import selectors, services
+from kamtibmas.engagements import press, selectors, services
 from kamtibmas.engagements.models import (
     AttendeeGroup,
     Dialogue,
@@ -644,3 +644,29 @@ def cancel_follow_up(request: HttpRequest, follow_up_id: int, payload: FollowUpC
     with transaction.atomic():
         services.follow_up_cancel(follow_up=follow_up, outcome=payload.outcome)
     return _follow_up(request, follow_up_id)
+
+
+# Press release (issue 10, point 4) ----------------------------------------------------
+
+
+class EngagementPressReleaseOut(Schema):
+    title: str = Field(description="Headline, in Indonesian.")
+    body: str = Field(description="Paragraphs separated by an empty line, in Indonesian.")
+
+
+@router.get(
+    DIALOGUE + "/press-release",
+    **operation(
+        "EngagementPressReleaseGet",
+        "The press-release draft of a dialogue: the saved (edited or approved) one, else "
+        "one generated from the record; always in Indonesian",
+        schema=EngagementPressReleaseOut,
+    ),
+)
+def get_press_release(request: HttpRequest, dialogue_id: int) -> EngagementPressReleaseOut:
+    dialogue = _dialogue(request, dialogue_id)
+    press.press_release_audit_read(
+        user=_actor(request), dialogue=dialogue, reason="API: press release"
+    )
+    release = press.press_release_current(dialogue)
+    return EngagementPressReleaseOut(title=release.title, body=release.body)

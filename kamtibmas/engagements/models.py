@@ -438,3 +438,57 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PressReleaseDraft(models.Model):
+    """The press release of a dialogue as the officer edited it (issue 10, point 4).
+
+    Absent until someone saves an edit: until then the draft is generated from the
+    record on every read (``engagements.press``). Saving an edit clears the approval,
+    so what is approved is always the text on record. Written only through
+    ``engagements.press``.
+    """
+
+    dialogue = models.OneToOneField(
+        Dialogue, on_delete=models.CASCADE, related_name="press_release"
+    )
+    title = models.CharField(_("title"), max_length=255)
+    body = models.TextField(_("text"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("edited by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_area_path = "dialogue__area"
+    tenant_unit_path = "dialogue__unit"
+
+    class Meta:
+        verbose_name = _("press release draft")
+        verbose_name_plural = _("press release drafts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(approved_at__isnull=True, approved_by__isnull=True)
+                | models.Q(approved_at__isnull=False, approved_by__isnull=False),
+                name="press_release_approval_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None

@@ -15,6 +15,7 @@ from kamtibmas.web import (
     dialogues,
     events,
     maps,
+    press,
     safety,
     surveys,
     views,
@@ -42,5 +43,6 @@ urlpatterns = [
     *aid_handouts.urlpatterns,
     *maps.urlpatterns,
     *safety.urlpatterns,
+    *press.urlpatterns,
     *surveys.urlpatterns,
 ]

@@ -31,6 +31,7 @@ ENGAGEMENT_PATHS = {
     "/api/v1/engagements/{dialogue_id}/topics": {"get"},
     "/api/v1/engagements/{dialogue_id}/topics/{code}": {"get", "put", "delete"},
     "/api/v1/engagements/{dialogue_id}/inspection": {"get", "put"},
+    "/api/v1/engagements/{dialogue_id}/press-release": {"get"},
     "/api/v1/engagements/{dialogue_id}/follow-ups": {"get", "post"},
     "/api/v1/engagements/follow-ups/{follow_up_id}/complete": {"post"},
     "/api/v1/engagements/follow-ups/{follow_up_id}/cancel": {"post"},

@@ -43,6 +43,7 @@ ROUTES: list[tuple[str, str, dict | None]] = [
     ("PUT", "/api/v1/engagements/{d}/topics/narkoba", {"notes": "Diubah"}),
     ("DELETE", "/api/v1/engagements/{d}/topics/narkoba", None),
     ("GET", "/api/v1/engagements/{d}/inspection", None),
+    ("GET", "/api/v1/engagements/{d}/press-release", None),
     (
         "PUT",
         "/api/v1/engagements/{d}/inspection",
