@@ -108,3 +108,69 @@ def line_chart_svg(
         line,
         marks,
     )
+
+
+BAR_ROW = 26
+BAR_LABEL = 200
+
+
+def bar_chart_svg(
+    points: Sequence[Point],
+    *,
+    title: str,
+    description: str,
+    chart_id: str = "chart",
+) -> SafeString:
+    """One horizontal bar per point, top to bottom, labelled on the left and with its
+    value at its end; the scale runs from 0 to the largest value. Horizontal, so long
+    labels stay readable on a phone; scales to its container's width."""
+    height = TOP + BAR_ROW * max(len(points), 1) + 8
+    inner_width = WIDTH - BAR_LABEL - RIGHT - 40
+    largest = max((point.value for point in points), default=0.0)
+
+    def length(value: float) -> float:
+        return inner_width * max(value, 0.0) / largest if largest > 0 else 0.0
+
+    bars = format_html_join(
+        "",
+        '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="#333">{}</text>'
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="#3d2b1f"><title>{}: {}</title></rect>'
+        '<text x="{}" y="{}" font-size="12" fill="#333">{}</text>',
+        (
+            (
+                BAR_LABEL - 8,
+                f"{TOP + index * BAR_ROW + 16:.1f}",
+                point.label,
+                BAR_LABEL,
+                TOP + index * BAR_ROW + 4,
+                f"{length(point.value):.1f}",
+                BAR_ROW - 8,
+                point.label,
+                _number(point.value),
+                f"{BAR_LABEL + length(point.value) + 6:.1f}",
+                f"{TOP + index * BAR_ROW + 16:.1f}",
+                _number(point.value),
+            )
+            for index, point in enumerate(points)
+        ),
+    )
+    return format_html(
+        '<svg class="chart" id="{}" viewBox="0 0 {} {}" role="img" '
+        'aria-labelledby="{}-title {}-desc" preserveAspectRatio="xMidYMid meet">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#ccc" stroke-width="1"/>{}</svg>',
+        chart_id,
+        WIDTH,
+        height,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        description,
+        BAR_LABEL,
+        BAR_LABEL,
+        TOP,
+        height - 8,
+        bars,
+    )

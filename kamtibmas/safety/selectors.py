@@ -167,7 +167,7 @@ class _Builder:
         )
 
 
-def _bounds(unit: Unit, period_start: date, period_end: date) -> tuple[datetime, datetime]:
+def period_bounds(unit: Unit, period_start: date, period_end: date) -> tuple[datetime, datetime]:
     """The period as [first instant, first instant after) in the unit's zone."""
     zone = ZoneInfo(resolve_zone(unit.area).value)
     start = datetime.combine(period_start, time.min, tzinfo=zone)
@@ -305,7 +305,7 @@ def area_index(
     period_check(period_start, period_end)
     region = unit_region(actor=actor, unit=unit, within=within)
     weights = safety_weights_for(unit)
-    start, end = _bounds(unit, period_start, period_end)
+    start, end = period_bounds(unit, period_start, period_end)
     now = now or timezone.now()
     reference = min(end, now)
     if not region:

@@ -12,6 +12,7 @@ from kamtibmas.web import (
     aspirations_staff,
     certificates_public,
     certificates_staff,
+    dashboard,
     dialogues,
     events,
     maps,
@@ -43,6 +44,7 @@ urlpatterns = [
     *aid_handouts.urlpatterns,
     *maps.urlpatterns,
     *safety.urlpatterns,
+    *dashboard.urlpatterns,
     *press.urlpatterns,
     *surveys.urlpatterns,
 ]
