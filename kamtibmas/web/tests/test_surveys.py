@@ -8,6 +8,7 @@ import re
 import pytest
 
 from kamtibmas.privacy.models import AuditEntry
+from kamtibmas.surveys.catalogue import questions_install
 from kamtibmas.surveys.models import SurveyResponse
 from kamtibmas.surveys.services import survey_submit, survey_token
 from kamtibmas.surveys.tests.test_services import dialogue
@@ -62,8 +63,11 @@ def test_the_staff_page_shows_the_qr_the_results_and_audits_the_comments(client,
 
 @pytest.mark.browser
 def test_the_survey_on_a_phone(browser_page, dialogue):
+    from django.apps import apps
     from playwright.sync_api import expect
 
+    # The live server's tests flush the database, data migrations included.
+    questions_install(apps)
     page = browser_page
     problems = watch_for_problems(page)
     page.goto(f"/survey/{survey_token(dialogue)}/")
