@@ -232,6 +232,8 @@ def server_env() -> dict[str, str]:
         "KAMTIBMAS_SSL_REDIRECT": "0",
         "KAMTIBMAS_ALLOWED_HOSTS": "127.0.0.1",
         "KAMTIBMAS_BENCH_BASELINES": "1",
+        # Printed on certificates and aid cards; never reached in a benchmark.
+        "KAMTIBMAS_PUBLIC_URL": "https://kamtibmas.bench.invalid",
     }
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -58,6 +58,7 @@ from kamtibmas.aspirations.routing import (
     territorial_unit,
 )
 from kamtibmas.core.reference import in_reference_snapshot, remembered
+from kamtibmas.core.rows import row_insert
 from kamtibmas.core.scope import visible_to
 from kamtibmas.core.timefmt import resolve_zone
 from kamtibmas.engagements.models import Dialogue
@@ -516,24 +517,15 @@ def triage_default_body(category: str) -> str:
 
 
 def _save_with_fresh_codes(aspiration: Aspiration) -> str:
-    """Insert with a new random case number and receipt code, retrying the rare
-    collision on either unique column; returns the receipt code."""
+    """Insert with a new random case number and receipt code, drawing again on the
+    rare collision on either unique column (a skipped row, not an error: no savepoint
+    needed); returns the receipt code."""
     for _attempt in range(5):
         code = receipt.receipt_generate()
         aspiration.number = receipt.case_number_generate()
         aspiration.receipt_digest = receipt.receipt_digest(code) or ""
-        try:
-            with transaction.atomic():
-                aspiration.save(force_insert=True)
+        if row_insert(aspiration, on_conflict_skip=True):
             return code
-        except IntegrityError:
-            if Aspiration.objects.filter(
-                models.Q(number=aspiration.number)
-                | models.Q(receipt_digest=aspiration.receipt_digest)
-            ).exists():
-                aspiration.pk = None
-                continue
-            raise
     raise RuntimeError("Could not draw a unique case number.")
 
 
@@ -585,7 +577,7 @@ def _update(
     to_status: str = "",
     unit: Unit | None = None,
 ) -> AspirationUpdate:
-    return AspirationUpdate.objects.create(
+    update = AspirationUpdate(
         aspiration=aspiration,
         kind=kind,
         author=author,
@@ -598,6 +590,8 @@ def _update(
         text=text,
         created_at=_case_time(aspiration),
     )
+    row_insert(update)
+    return update
 
 
 _EVENT_SUBJECTS = {

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from kamtibmas.core.rows import row_insert
 from kamtibmas.notifications.backoff import retry_delay
 from kamtibmas.notifications.channels import DeliveryError, OutboundMessage, channel_for
 from kamtibmas.notifications.models import (
@@ -105,23 +106,21 @@ def notification_enqueue(
         raise ValueError("A notification needs a recipient.")
     if not dedupe_key.strip():
         raise ValueError("A notification needs a dedupe_key.")
-    try:
-        # In a savepoint: a duplicate key must leave the caller's transaction usable.
-        with transaction.atomic():
-            message = OutboxMessage.objects.create(
-                channel=code,
-                recipient=recipient.strip(),
-                subject=subject,
-                body=body,
-                topic=topic,
-                dedupe_key=dedupe_key,
-            )
-    except IntegrityError:
-        # The event is in the outbox already (on PostgreSQL the INSERT waited for a
-        # concurrent transaction with the same key to commit, and now sees its row).
+    message = OutboxMessage(
+        channel=code,
+        recipient=recipient.strip(),
+        subject=subject,
+        body=body,
+        topic=topic,
+        dedupe_key=dedupe_key,
+    )
+    # A duplicate key writes nothing and leaves the caller's transaction usable (on
+    # PostgreSQL the INSERT waits for a concurrent transaction with the same key to
+    # commit, and then sees its row).
+    if not row_insert(message, on_conflict_skip=True):
         existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
         if existing is None:
-            raise
+            raise IntegrityError(f"Outbox message {dedupe_key!r} conflicts with another row.")
         return existing
     _wake_worker(message_id=str(message.pk))
     return message
