@@ -112,19 +112,19 @@ def distribution_report(
 
 
 @dataclass(frozen=True)
-class _Column:
+class TableColumn:
     title: str
     width: float
     numeric: bool = False
 
 
 @dataclass(frozen=True)
-class _Row:
+class TableRow:
     cells: tuple[str, ...]
     bold: bool = False
 
 
-class _Document:
+class PagedDocument:
     """An A4 page sequence with a running title and a numbered footer; tables break
     between rows and repeat their header on the next page."""
 
@@ -163,15 +163,18 @@ class _Document:
 
     def facts(self, rows: Sequence[tuple[str, str]]) -> None:
         """``label: value`` lines, the values in one column."""
-        table = [_Row((label, value)) for label, value in rows]
+        table = [TableRow((label, value)) for label, value in rows]
         self._rows(
-            [_Column("", 45.0), _Column("", TEXT_WIDTH - 45.0)], table, header=False, ruled=False
+            [TableColumn("", 45.0), TableColumn("", TEXT_WIDTH - 45.0)],
+            table,
+            header=False,
+            ruled=False,
         )
         self.y += 3.0
 
-    def table(self, heading: str, columns: Sequence[_Column], rows: Sequence[_Row]) -> None:
+    def table(self, heading: str, columns: Sequence[TableColumn], rows: Sequence[TableRow]) -> None:
         """A heading and a table; the heading never ends a page on its own."""
-        header = self._height(columns, _Row(tuple(c.title for c in columns), bold=True))
+        header = self._height(columns, TableRow(tuple(c.title for c in columns), bold=True))
         first = self._height(columns, rows[0]) if rows else 0.0
         if not self.room(6.0 + header + first):
             self.page()
@@ -179,10 +182,10 @@ class _Document:
         self._rows(columns, rows, header=True)
         self.y += 4.0
 
-    def _cell_lines(self, column: _Column, text: str, bold: bool) -> list[str]:
+    def _cell_lines(self, column: TableColumn, text: str, bold: bool) -> list[str]:
         return wrap(text, column.width - 2 * _CELL_PAD, _TABLE_SIZE, bold)
 
-    def _height(self, columns: Sequence[_Column], row: _Row) -> float:
+    def _height(self, columns: Sequence[TableColumn], row: TableRow) -> float:
         lines = max(
             len(self._cell_lines(column, text, row.bold))
             for column, text in zip(columns, row.cells, strict=True)
@@ -190,7 +193,12 @@ class _Document:
         return lines * _LINE + 2 * _CELL_PAD
 
     def _draw(
-        self, columns: Sequence[_Column], row: _Row, *, shade: bool = False, ruled: bool = True
+        self,
+        columns: Sequence[TableColumn],
+        row: TableRow,
+        *,
+        shade: bool = False,
+        ruled: bool = True,
     ) -> None:
         height = self._height(columns, row)
         pdf = self.pdf
@@ -215,13 +223,13 @@ class _Document:
 
     def _rows(
         self,
-        columns: Sequence[_Column],
-        rows: Sequence[_Row],
+        columns: Sequence[TableColumn],
+        rows: Sequence[TableRow],
         *,
         header: bool,
         ruled: bool = True,
     ) -> None:
-        head = _Row(tuple(column.title for column in columns), bold=True)
+        head = TableRow(tuple(column.title for column in columns), bold=True)
         if header:
             self._draw(columns, head, shade=True)
         for row in rows:
@@ -247,12 +255,12 @@ class _Document:
         return bytes(self.pdf.output())
 
 
-def _item_columns(summary: DistributionSummary, width: float) -> list[_Column]:
+def _item_columns(summary: DistributionSummary, width: float) -> list[TableColumn]:
     count = len(summary.items)
     if not count:
         return []
     return [
-        _Column(f"{item.name} ({item.measure})", width / count, numeric=True)
+        TableColumn(f"{item.name} ({item.measure})", width / count, numeric=True)
         for item in summary.items
     ]
 
@@ -261,17 +269,17 @@ def _quantities(summary: DistributionSummary, quantities: dict[int, int]) -> tup
     return tuple(str(quantities.get(item.id, 0)) for item in summary.items)
 
 
-def _area_rows(summary: DistributionSummary) -> list[_Row]:
+def _area_rows(summary: DistributionSummary) -> list[TableRow]:
     """One row per RT (or per RW or kelurahan where the address is known less deeply),
     a subtotal after each RW of more than one row, the total last. ``by_area`` is
     sorted by kelurahan, RW and RT, so the rows of one RW are consecutive."""
-    rows: list[_Row] = []
+    rows: list[TableRow] = []
     for (kelurahan, rw), group in groupby(summary.by_area, key=lambda one: (one.kelurahan, one.rw)):
         lines = list(group)
         quantities: dict[int, int] = {}
         for line in lines:
             rows.append(
-                _Row(
+                TableRow(
                     (
                         line.kelurahan,
                         line.rw or "-",
@@ -285,7 +293,7 @@ def _area_rows(summary: DistributionSummary) -> list[_Row]:
                 quantities[item] = quantities.get(item, 0) + quantity
         if rw and len(lines) > 1:
             rows.append(
-                _Row(
+                TableRow(
                     (
                         kelurahan,
                         _("%(rw)s, total") % {"rw": rw},
@@ -297,13 +305,13 @@ def _area_rows(summary: DistributionSummary) -> list[_Row]:
                 )
             )
     total = (_("Total"), "", "", str(summary.households))
-    rows.append(_Row((*total, *_quantities(summary, summary.quantities)), bold=True))
+    rows.append(TableRow((*total, *_quantities(summary, summary.quantities)), bold=True))
     return rows
 
 
-def _stock_rows(report: DistributionReport) -> list[_Row]:
+def _stock_rows(report: DistributionReport) -> list[TableRow]:
     return [
-        _Row(
+        TableRow(
             (
                 f"{row.item} ({row.measure})",
                 row.location,
@@ -326,7 +334,7 @@ def distribution_pdf(report: DistributionReport) -> bytes:
     summary = report.summary
     title = _("Aid distribution report")
     generated = format_local(report.generated_at, zone=report.zone)
-    document = _Document(
+    document = PagedDocument(
         title,
         f"{summary.program} · {summary.dialogue}" if summary.dialogue else summary.program,
         _("Generated %(when)s") % {"when": generated},
@@ -353,21 +361,21 @@ def distribution_pdf(report: DistributionReport) -> bytes:
     document.table(
         _("Items"),
         [
-            _Column(_("Item"), 100.0),
-            _Column(_("Counted in"), 35.0),
-            _Column(_("Handed out"), TEXT_WIDTH - 135.0, numeric=True),
+            TableColumn(_("Item"), 100.0),
+            TableColumn(_("Counted in"), 35.0),
+            TableColumn(_("Handed out"), TEXT_WIDTH - 135.0, numeric=True),
         ],
         [
-            _Row((item.name, item.measure, str(summary.quantities.get(item.id, 0))))
+            TableRow((item.name, item.measure, str(summary.quantities.get(item.id, 0))))
             for item in summary.items
         ],
     )
 
     fixed = [
-        _Column(_("Kelurahan"), 34.0),
-        _Column(_("RW"), 22.0),
-        _Column(_("RT"), 16.0),
-        _Column(_("Recipients (KK)"), 20.0, numeric=True),
+        TableColumn(_("Kelurahan"), 34.0),
+        TableColumn(_("RW"), 22.0),
+        TableColumn(_("RT"), 16.0),
+        TableColumn(_("Recipients (KK)"), 20.0, numeric=True),
     ]
     item_width = TEXT_WIDTH - sum(column.width for column in fixed)
     document.table(
@@ -377,15 +385,15 @@ def distribution_pdf(report: DistributionReport) -> bytes:
     )
 
     by_day = [
-        _Column(_("Day"), 36.0),
-        _Column(_("Location"), 36.0),
-        _Column(_("Recipients (KK)"), 20.0, numeric=True),
+        TableColumn(_("Day"), 36.0),
+        TableColumn(_("Location"), 36.0),
+        TableColumn(_("Recipients (KK)"), 20.0, numeric=True),
     ]
     document.table(
         _("By day and location"),
         [*by_day, *_item_columns(summary, TEXT_WIDTH - sum(c.width for c in by_day))],
         [
-            _Row(
+            TableRow(
                 (
                     format_local_date(line.day),
                     line.location,
@@ -404,15 +412,15 @@ def distribution_pdf(report: DistributionReport) -> bytes:
     document.table(
         stock_heading,
         [
-            _Column(_("Item"), 26.0),
-            _Column(_("Location"), 24.0),
-            _Column(_("Received"), number, numeric=True),
-            _Column(_("Moved in/out"), number, numeric=True),
-            _Column(_("Handed out"), number, numeric=True),
-            _Column(_("Damaged"), number, numeric=True),
-            _Column(_("Adjusted"), number, numeric=True),
-            _Column(_("Remaining"), number, numeric=True),
-            _Column(_("Check"), TEXT_WIDTH - 50.0 - 6 * number),
+            TableColumn(_("Item"), 26.0),
+            TableColumn(_("Location"), 24.0),
+            TableColumn(_("Received"), number, numeric=True),
+            TableColumn(_("Moved in/out"), number, numeric=True),
+            TableColumn(_("Handed out"), number, numeric=True),
+            TableColumn(_("Damaged"), number, numeric=True),
+            TableColumn(_("Adjusted"), number, numeric=True),
+            TableColumn(_("Remaining"), number, numeric=True),
+            TableColumn(_("Check"), TEXT_WIDTH - 50.0 - 6 * number),
         ],
         _stock_rows(report),
     )

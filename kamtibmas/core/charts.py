@@ -110,8 +110,11 @@ def line_chart_svg(
     )
 
 
-BAR_ROW = 26
-BAR_LABEL = 200
+# Narrower than the line chart: bars are read on a phone, where the drawing shrinks to
+# about 360 px and its 13-unit text must stay near 11 px.
+BAR_WIDTH = 440
+BAR_ROW = 28
+BAR_LABEL = 190
 
 
 def bar_chart_svg(
@@ -125,7 +128,7 @@ def bar_chart_svg(
     value at its end; the scale runs from 0 to the largest value. Horizontal, so long
     labels stay readable on a phone; scales to its container's width."""
     height = TOP + BAR_ROW * max(len(points), 1) + 8
-    inner_width = WIDTH - BAR_LABEL - RIGHT - 40
+    inner_width = BAR_WIDTH - BAR_LABEL - RIGHT - 40
     largest = max((point.value for point in points), default=0.0)
 
     def length(value: float) -> float:
@@ -133,13 +136,13 @@ def bar_chart_svg(
 
     bars = format_html_join(
         "",
-        '<text x="{}" y="{}" font-size="12" text-anchor="end" fill="#333">{}</text>'
+        '<text x="{}" y="{}" font-size="13" text-anchor="end" fill="#333">{}</text>'
         '<rect x="{}" y="{}" width="{}" height="{}" fill="#3d2b1f"><title>{}: {}</title></rect>'
-        '<text x="{}" y="{}" font-size="12" fill="#333">{}</text>',
+        '<text x="{}" y="{}" font-size="13" fill="#333">{}</text>',
         (
             (
                 BAR_LABEL - 8,
-                f"{TOP + index * BAR_ROW + 16:.1f}",
+                f"{TOP + index * BAR_ROW + 18.5:.1f}",
                 point.label,
                 BAR_LABEL,
                 TOP + index * BAR_ROW + 4,
@@ -148,19 +151,19 @@ def bar_chart_svg(
                 point.label,
                 _number(point.value),
                 f"{BAR_LABEL + length(point.value) + 6:.1f}",
-                f"{TOP + index * BAR_ROW + 16:.1f}",
+                f"{TOP + index * BAR_ROW + 18.5:.1f}",
                 _number(point.value),
             )
             for index, point in enumerate(points)
         ),
     )
     return format_html(
-        '<svg class="chart" id="{}" viewBox="0 0 {} {}" role="img" '
+        '<svg class="chart chart--bars" id="{}" viewBox="0 0 {} {}" role="img" '
         'aria-labelledby="{}-title {}-desc" preserveAspectRatio="xMidYMid meet">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
         '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="#ccc" stroke-width="1"/>{}</svg>',
         chart_id,
-        WIDTH,
+        BAR_WIDTH,
         height,
         chart_id,
         chart_id,

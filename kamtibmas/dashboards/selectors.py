@@ -22,34 +22,83 @@ time zone):
   period (each reopens its case);
 * survey scores: the answers to the surveys of the dialogues held in the period, per
   scale question, with the number of answers and the 95% interval
-  (``surveys.services.mean_interval``: no mean below its minimum of answers).
+  (``surveys.services.mean_interval``: no mean below its minimum of answers);
+* outreach topics delivered: per topic, the dialogues held in the period at which it
+  was delivered (``TopicDelivered``; a topic counts once per dialogue);
+* certificates issued: loss-report certificates with ``issued_at`` in the period,
+  issued by the unit or a unit below it (later revocation does not uncount them);
+  by item type, each certificate counts once under every type of document it
+  lists, so the types add up to more than the total when a certificate lists
+  several;
+* aid handed out versus stock: per item of the aid programs of the unit or a unit
+  below it, the quantity handed out in the period (ledger entries "handed out", at
+  the moment of their hand-out, else of their recording) and the stock balance at
+  the period end (every ledger movement up to then, ``SUM(delta)`` as
+  ``aid.services.stock_balances``, over all locations);
+* follow-up tasks overdue: the dialogues' follow-ups open at the period end (or now,
+  for a period that has not ended) and due before that day; open means created by
+  then and either still open or done only later (cancelled ones are left out: the
+  record does not say when). Banded by how many days late.
 
-A fixed number of queries whatever the data size: three for the unit and the
-questions, five per period. The days to resolve are computed in Python from the two
-timestamps of the cases resolved in the period (bounded by the period and the unit).
+Drill-down by area (``area``: a kecamatan, kelurahan or RW inside the unit's
+coverage): every figure narrows to the area and the areas below it, by the record's
+place: the dialogue's area, the case's, the follow-up's dialogue's; a certificate's
+place of loss (else the reporter's area; neither known: counted only for the whole
+unit); an aid hand-out's household. Stock is kept at locations, not in areas, so an
+area has no stock figure (``None``). The child areas of the level shown (the
+coverage's kecamatan, then kelurahan, then RW) get their received cases, share
+resolved and dialogues held from the same grouped queries (``by_child``), so the
+number of queries does not depend on the number of children.
+
+A fixed number of queries whatever the data size: five for the unit, the questions,
+the topics and the child areas (with an area: one more for its ancestors, one fewer
+for an RW, which has no children), nine per period. The days to resolve are
+computed in Python from the two timestamps of the cases resolved in the period
+(bounded by the period and the unit).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, Sum
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from kamtibmas.areas.models import Area, Unit, within_q
+from kamtibmas.aid.ledger import Kind
+from kamtibmas.aid.models import StockEntry
+from kamtibmas.areas.models import ANCESTOR_FIELD, Area, AreaLevel, Unit, within_q
 from kamtibmas.aspirations.models import Aspiration, Status, Survey
+from kamtibmas.certificates.catalogue import item_type_choices
+from kamtibmas.certificates.models import Certificate
 from kamtibmas.core.scope import visible_to
+from kamtibmas.core.timefmt import resolve_zone
 from kamtibmas.dashboards.stats import quantile, share
-from kamtibmas.engagements.models import Dialogue, DialogueStatus
+from kamtibmas.engagements.models import (
+    Dialogue,
+    DialogueStatus,
+    FollowUp,
+    FollowUpStatus,
+    OutreachTopic,
+    TopicDelivered,
+)
 from kamtibmas.safety.selectors import NOT_A_PROBLEM, period_bounds, period_check, unit_region
 from kamtibmas.surveys.models import QuestionKind, SurveyQuestion, SurveyResponse
 from kamtibmas.surveys.services import mean_interval
 from kamtibmas.triage.taxonomy import Category, Urgency
 
 DAY_SECONDS = 86_400.0
+#: The levels a dashboard drills down through, top to bottom.
+DRILL_LEVELS = (AreaLevel.DISTRICT, AreaLevel.VILLAGE, AreaLevel.RW)
+#: Follow-ups overdue, by days late: (key, first day, last day or None).
+OVERDUE_BANDS = (("1_7", 1, 7), ("8_30", 8, 30), ("31_plus", 31, None))
 
 
 @dataclass(frozen=True)
@@ -61,6 +110,31 @@ class Score:
     mean: float | None
     low: float | None
     high: float | None
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """The key figures of one child area in a period (definitions as ``Figures``)."""
+
+    received: int = 0
+    resolved: int = 0
+    considered: int = 0
+    dialogues_held: int = 0
+
+    @property
+    def share_resolved(self) -> float | None:
+        return share(self.resolved, self.considered)
+
+
+@dataclass(frozen=True)
+class AidLine:
+    """One aid item in a period: handed out in it, and the stock at its end (``None``
+    for an area: stock is not kept in areas)."""
+
+    item_id: int
+    label: str
+    handed_out: int
+    stock: int | None
 
 
 @dataclass(frozen=True)
@@ -89,6 +163,20 @@ class Figures:
     reopened_not_fixed: int
     #: Question code → its score.
     scores: dict[str, Score]
+    #: Topic code → dialogues held in the period at which it was delivered.
+    topics: dict[str, int] = field(default_factory=dict)
+    certificates_issued: int = 0
+    #: Item type code → certificates listing it, every code present (0 when none).
+    certificates_by_item: dict[str, int] = field(default_factory=dict)
+    #: Aid item id → its line.
+    aid: dict[int, AidLine] = field(default_factory=dict)
+    #: Follow-ups open at the period end, of which overdue (by band: ``OVERDUE_BANDS``).
+    follow_ups_open: int = 0
+    follow_ups_overdue: int = 0
+    follow_ups_overdue_by_days: dict[str, int] = field(default_factory=dict)
+    #: Child area id (``Dashboard.children``) → its figures; ``None``: records placed
+    #: at the level shown itself (or above the children), in no child.
+    by_child: dict[int | None, AreaFigures] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,6 +186,14 @@ class Dashboard:
     previous: Figures
     #: The active scale questions, in their order.
     questions: list[SurveyQuestion]
+    #: The area shown (``None``: the unit's whole coverage) and the areas above it
+    #: inside the coverage, top first (the breadcrumb).
+    area: Area | None = None
+    ancestors: list[Area] = field(default_factory=list)
+    #: The areas one level down, with their figures in ``Figures.by_child``.
+    children: list[Area] = field(default_factory=list)
+    #: Outreach topics to list: active ones and any delivered in either period.
+    topics: list[OutreachTopic] = field(default_factory=list)
 
 
 def previous_period(period_start: date, period_end: date) -> tuple[date, date]:
@@ -110,40 +206,210 @@ def _zeroes(choices: Any) -> dict[str, int]:
     return {str(value): 0 for value in choices.values}
 
 
-def _figures(
-    *,
-    actor: Any,
-    unit: Unit,
-    region: list[Area],
-    questions: list[SurveyQuestion],
-    period_start: date,
-    period_end: date,
-) -> Figures:
-    start, end = period_bounds(unit, period_start, period_end)
+def _children(region: list[Area], area: Area | None) -> list[Area]:
+    """The areas one level below the level shown: below ``area`` its children (none
+    below an RW); for the whole unit, its coverage at kecamatan level or below, and
+    the kecamatan of a coverage above that (a city). One query."""
+    if area is not None:
+        if area.level >= AreaLevel.RW:
+            return []
+        return list(Area.objects.filter(parent=area).order_by("code"))
+    high = [a for a in region if a.level < AreaLevel.DISTRICT]
+    low = [a.pk for a in region if AreaLevel.DISTRICT <= a.level <= AreaLevel.RW]
+    condition = Q(pk__in=low)
+    if high:
+        condition |= within_q(high) & Q(level=AreaLevel.DISTRICT)
+    return list(Area.objects.filter(condition).order_by("code"))
+
+
+def _child_key(children: list[Area], path: str) -> Any:
+    """The child area (its id) that holds the record whose area is at ``path``; NULL
+    when none does. One ``CASE`` on the record's area and its ancestor columns."""
+    if not children:
+        return Value(None, output_field=models.BigIntegerField())
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for child in children:
+        by_level[child.level].append(child.pk)
+    whens = []
+    for level, ids in sorted(by_level.items()):
+        column = ANCESTOR_FIELD[AreaLevel(level)]
+        whens.append(When(**{f"{path}_id__in": ids}, then=F(f"{path}_id")))
+        whens.append(When(**{f"{path}__{column}_id__in": ids}, then=F(f"{path}__{column}_id")))
+    return Case(*whens, default=Value(None), output_field=models.BigIntegerField())
+
+
+def _ancestors(region: list[Area], area: Area | None) -> list[Area]:
+    """The areas above ``area`` that lie inside the coverage, top first (one query)."""
+    if area is None:
+        return []
+    covered = {a.pk for a in region}
+    return [
+        above
+        for above in area.ancestors()
+        if above.level >= AreaLevel.DISTRICT
+        and (above.pk in covered or covered.intersection(above.ancestor_ids()))
+    ]
+
+
+@dataclass(frozen=True)
+class _Where:
+    """What one dashboard counts: the actor, the unit, the areas (the coverage or the
+    chosen area), whether an area was chosen, the child areas."""
+
+    actor: Any
+    unit: Unit
+    region: list[Area]
+    narrowed: bool
+    children: list[Area]
+    questions: list[SurveyQuestion]
+
+
+def _dialogue_figures(where: _Where, start: datetime, end: datetime) -> dict[str, Any]:
+    dialogues = visible_to(Dialogue.objects.all(), where.actor).filter(
+        within_q(where.region, prefix="area__")
+    )
+    held = Q(status=DialogueStatus.HELD, at__gte=start, at__lt=end)
+    rows = (
+        dialogues.annotate(
+            at=Coalesce("actual_start", "planned_start"),
+            child=_child_key(where.children, "area"),
+        )
+        .values("child")
+        .annotate(
+            held=Count("pk", filter=held),
+            planned=Count(
+                "pk",
+                filter=Q(
+                    status=DialogueStatus.PLANNED,
+                    planned_start__gte=start,
+                    planned_start__lt=end,
+                ),
+            ),
+            attendance=Sum(
+                F("residents_count") + F("leaders_count") + F("children_count"), filter=held
+            ),
+        )
+        .order_by()
+    )
+    totals: dict[str, Any] = {"held": 0, "planned": 0, "attendance": 0, "by_child": {}}
+    for row in rows:
+        totals["held"] += row["held"]
+        totals["planned"] += row["planned"]
+        totals["attendance"] += row["attendance"] or 0
+        totals["by_child"][row["child"]] = row["held"]
+    return totals
+
+
+def _topics(where: _Where, start: datetime, end: datetime) -> dict[str, int]:
+    rows = (
+        visible_to(TopicDelivered.objects.all(), where.actor)
+        .filter(
+            within_q(where.region, prefix="dialogue__area__"), dialogue__status=DialogueStatus.HELD
+        )
+        .annotate(at=Coalesce("dialogue__actual_start", "dialogue__planned_start"))
+        .filter(at__gte=start, at__lt=end)
+        .values("topic__code")
+        .annotate(n=Count("dialogue_id", distinct=True))
+        .order_by()
+    )
+    return {row["topic__code"]: row["n"] for row in rows}
+
+
+def _certificates(where: _Where, start: datetime, end: datetime) -> tuple[int, dict[str, int]]:
+    """Certificates issued in the period: the total and per item type, one query."""
+    certificates = visible_to(Certificate.objects.all(), where.actor).filter(
+        unit__path__startswith=where.unit.path, issued_at__gte=start, issued_at__lt=end
+    )
+    if where.narrowed:
+        certificates = certificates.filter(
+            within_q(where.region, prefix="report__lost_area__")
+            | (Q(report__lost_area__isnull=True) & within_q(where.region, prefix="report__area__"))
+        )
+    codes = [code for code, _label in item_type_choices()]
+    row = certificates.aggregate(
+        total=Count("pk", distinct=True),
+        **{
+            f"item_{index}": Count("pk", distinct=True, filter=Q(report__items__item_type=code))
+            for index, code in enumerate(codes)
+        },
+    )
+    return row["total"], {code: row[f"item_{index}"] for index, code in enumerate(codes)}
+
+
+def _aid(where: _Where, start: datetime, end: datetime) -> dict[int, AidLine]:
+    """Per aid item: handed out in the period and the balance at its end, one query."""
+    entries = (
+        visible_to(StockEntry.objects.all(), where.actor)
+        .filter(program__unit__path__startswith=where.unit.path)
+        .annotate(at=Coalesce("handout__handed_at", "created_at"))
+        .filter(at__lt=end)
+    )
+    if where.narrowed:
+        entries = entries.filter(
+            within_q(where.region, prefix="handout__household__area__"),
+            kind=Kind.HANDED_OUT.value,
+        )
+    rows = (
+        entries.values("item_id", "item__name", "item__measure", "item__program__name")
+        .annotate(
+            handed_out=Sum(
+                "quantity", filter=Q(kind=Kind.HANDED_OUT.value, at__gte=start), default=0
+            ),
+            balance=Sum("delta", default=0),
+        )
+        .order_by()
+    )
+    lines = {}
+    for row in rows:
+        if not row["handed_out"] and (where.narrowed or not row["balance"]):
+            continue
+        lines[row["item_id"]] = AidLine(
+            item_id=row["item_id"],
+            label=f"{row['item__name']} ({row['item__measure']}), {row['item__program__name']}",
+            handed_out=row["handed_out"],
+            stock=None if where.narrowed else row["balance"],
+        )
+    return lines
+
+
+def _follow_ups(where: _Where, end: datetime) -> tuple[int, int, dict[str, int]]:
+    """Follow-ups open at ``end`` (or now, if earlier), and those overdue by band."""
+    reference = min(end, timezone.now())
+    day = reference.astimezone(ZoneInfo(resolve_zone(where.unit.area).value)).date()
+    bands = {}
+    for key, first, last in OVERDUE_BANDS:
+        late = Q(due_date__lte=day - timedelta(days=first))
+        if last is not None:
+            late &= Q(due_date__gte=day - timedelta(days=last))
+        bands[key] = Count("pk", filter=late)
+    row = (
+        visible_to(FollowUp.objects.all(), where.actor)
+        .filter(
+            within_q(where.region, prefix="dialogue__area__"),
+            Q(status=FollowUpStatus.OPEN) | Q(status=FollowUpStatus.DONE, done_at__gte=reference),
+            created_at__lt=reference,
+        )
+        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=day)), **bands)
+    )
+    return row["open"], row["overdue"], {key: row[key] for key, *_ in OVERDUE_BANDS}
+
+
+def _figures(*, where: _Where, period_start: date, period_end: date) -> Figures:
+    actor, region, questions = where.actor, where.region, where.questions
+    start, end = period_bounds(where.unit, period_start, period_end)
     in_region = within_q(region, prefix="area__")
 
-    dialogues = visible_to(Dialogue.objects.all(), actor).filter(in_region)
-    held = Q(status=DialogueStatus.HELD, at__gte=start, at__lt=end)
-    dialogue_row = dialogues.annotate(at=Coalesce("actual_start", "planned_start")).aggregate(
-        held=Count("pk", filter=held),
-        planned=Count(
-            "pk",
-            filter=Q(
-                status=DialogueStatus.PLANNED, planned_start__gte=start, planned_start__lt=end
-            ),
-        ),
-        attendance=Sum(
-            F("residents_count") + F("leaders_count") + F("children_count"), filter=held
-        ),
-    )
+    dialogue_row = _dialogue_figures(where, start, end)
 
     cases = visible_to(Aspiration.objects.all(), actor).filter(in_region)
     by_category = _zeroes(Category)
     by_urgency = _zeroes(Urgency)
     by_status = _zeroes(Status)
+    per_child: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
     groups = (
         cases.filter(received_at__gte=start, received_at__lt=end)
-        .values("category", "urgency", "status")
+        .annotate(child=_child_key(where.children, "area"))
+        .values("child", "category", "urgency", "status")
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -151,9 +417,23 @@ def _figures(
         by_category[group["category"]] = by_category.get(group["category"], 0) + group["n"]
         by_urgency[group["urgency"]] = by_urgency.get(group["urgency"], 0) + group["n"]
         by_status[group["status"]] = by_status.get(group["status"], 0) + group["n"]
+        counts = per_child[group["child"]]
+        counts[0] += group["n"]
+        counts[1] += group["n"] if group["status"] == Status.RESOLVED else 0
+        counts[2] += 0 if group["status"] in NOT_A_PROBLEM else group["n"]
     received = sum(by_status.values())
     considered = received - sum(by_status[str(state)] for state in NOT_A_PROBLEM)
     resolved = by_status[str(Status.RESOLVED)]
+    held_by_child: dict[int | None, int] = dialogue_row["by_child"]
+    by_child = {
+        key: AreaFigures(
+            received=per_child[key][0] if key in per_child else 0,
+            resolved=per_child[key][1] if key in per_child else 0,
+            considered=per_child[key][2] if key in per_child else 0,
+            dialogues_held=held_by_child.get(key, 0),
+        )
+        for key in set(per_child) | set(held_by_child)
+    }
 
     durations: list[float] = []
     sla_measured = sla_met = 0
@@ -195,12 +475,15 @@ def _figures(
         question.code: Score(*mean_interval(values[question.code])) for question in questions
     }
 
+    certificates_issued, certificates_by_item = _certificates(where, start, end)
+    follow_ups_open, follow_ups_overdue, overdue_by_days = _follow_ups(where, end)
+
     return Figures(
         period_start=period_start,
         period_end=period_end,
         dialogues_held=dialogue_row["held"],
         dialogues_planned=dialogue_row["planned"],
-        attendance=dialogue_row["attendance"] or 0,
+        attendance=dialogue_row["attendance"],
         received=received,
         by_category=by_category,
         by_urgency=by_urgency,
@@ -216,33 +499,68 @@ def _figures(
         sla_compliance=share(sla_met, sla_measured),
         reopened_not_fixed=reopened,
         scores=survey_scores,
+        topics=_topics(where, start, end),
+        certificates_issued=certificates_issued,
+        certificates_by_item=certificates_by_item,
+        aid=_aid(where, start, end),
+        follow_ups_open=follow_ups_open,
+        follow_ups_overdue=follow_ups_overdue,
+        follow_ups_overdue_by_days=overdue_by_days,
+        by_child=by_child,
     )
 
 
-def unit_dashboard(*, actor: Any, unit: Unit, period_start: date, period_end: date) -> Dashboard:
-    """The unit's figures for the period and for the period before it.
+def unit_dashboard(
+    *,
+    actor: Any,
+    unit: Unit,
+    period_start: date,
+    period_end: date,
+    area: Area | None = None,
+) -> Dashboard:
+    """The unit's figures for the period and for the period before it, for its whole
+    coverage or narrowed to ``area`` (a kecamatan, kelurahan or RW inside it).
 
     Raises ``ValidationError`` for a reversed or too long period and
-    ``PermissionDenied`` for a unit the actor cannot see.
+    ``PermissionDenied`` for a unit the actor cannot see or an area outside the
+    unit or of another level.
     """
     period_check(period_start, period_end)
-    region = unit_region(actor=actor, unit=unit)
+    coverage = unit_region(actor=actor, unit=unit)
+    region = coverage
+    if area is not None:
+        covered = {a.pk for a in coverage}
+        inside = area.pk in covered or covered.intersection(area.ancestor_ids())
+        if area.level not in DRILL_LEVELS or not inside:
+            raise PermissionDenied(
+                _("%(area)s lies outside the areas of %(unit)s.") % {"area": area, "unit": unit}
+            )
+        region = [area]
     questions = list(SurveyQuestion.objects.filter(is_active=True, kind=QuestionKind.SCALE))
+    where = _Where(
+        actor=actor,
+        unit=unit,
+        region=region,
+        narrowed=area is not None,
+        children=_children(region, area),
+        questions=questions,
+    )
     before_start, before_end = previous_period(period_start, period_end)
-
-    def figures(first: date, last: date) -> Figures:
-        return _figures(
-            actor=actor,
-            unit=unit,
-            region=region,
-            questions=questions,
-            period_start=first,
-            period_end=last,
-        )
-
+    current = _figures(where=where, period_start=period_start, period_end=period_end)
+    previous = _figures(where=where, period_start=before_start, period_end=before_end)
+    delivered = set(current.topics) | set(previous.topics)
+    topics = [
+        topic
+        for topic in OutreachTopic.objects.order_by("position", "code")
+        if topic.is_active or topic.code in delivered
+    ]
     return Dashboard(
         unit=unit,
-        current=figures(period_start, period_end),
-        previous=figures(before_start, before_end),
+        current=current,
+        previous=previous,
         questions=questions,
+        area=area,
+        ancestors=_ancestors(coverage, area),
+        children=where.children,
+        topics=topics,
     )

@@ -1,5 +1,5 @@
-"""The dashboard's tables: one shape for the page, its charts and the CSV exports, so
-the three always agree. Pure: built from a ``Dashboard``, no queries.
+"""The dashboard's tables: one shape for the page, its charts and the CSV and XLSX
+exports, so they always agree. Pure: built from a ``Dashboard``, no queries.
 
 Every cell is an aggregate (a count, a share, a duration or a mean); no table names
 a person.
@@ -14,13 +14,25 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kamtibmas.aspirations.models import Status
-from kamtibmas.dashboards.selectors import Dashboard, Figures
+from kamtibmas.certificates.catalogue import item_type_choices
+from kamtibmas.dashboards.selectors import OVERDUE_BANDS, AreaFigures, Dashboard, Figures
 from kamtibmas.triage.taxonomy import Category, Urgency
 
 Cell = int | float | str | None
 
 #: The tables that can be exported, in the page's order.
-TABLE_NAMES = ("summary", "category", "urgency", "status", "surveys")
+TABLE_NAMES = (
+    "summary",
+    "areas",
+    "category",
+    "urgency",
+    "status",
+    "topics",
+    "certificates",
+    "aid",
+    "followups",
+    "surveys",
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,21 @@ def _summary(dashboard: Dashboard) -> Table:
             "reopened_not_fixed",
             _("Reopened after “not fixed”"),
             lambda f: f.reopened_not_fixed,
+        ),
+        (
+            "topics_delivered",
+            _("Outreach topics delivered at the dialogues held"),
+            lambda f: sum(f.topics.values()),
+        ),
+        (
+            "certificates_issued",
+            _("Loss-report certificates issued"),
+            lambda f: f.certificates_issued,
+        ),
+        (
+            "follow_ups_overdue",
+            _("Follow-up tasks overdue at the period end"),
+            lambda f: f.follow_ups_overdue,
         ),
     ]
     return Table(
@@ -133,10 +160,120 @@ def _surveys(dashboard: Dashboard) -> Table:
     )
 
 
+def _areas(dashboard: Dashboard) -> Table:
+    """The child areas with their key figures in both periods, then what lies in none
+    of them (only when there is some)."""
+    now, before = _("this period"), _("previous period")
+    columns = (
+        _("Area"),
+        _("Received, %(period)s") % {"period": now},
+        _("Received, %(period)s") % {"period": before},
+        _("Share resolved (%%), %(period)s") % {"period": now},
+        _("Share resolved (%%), %(period)s") % {"period": before},
+        _("Dialogues held, %(period)s") % {"period": now},
+        _("Dialogues held, %(period)s") % {"period": before},
+    )
+    empty = AreaFigures()
+
+    def cells(key: int | None) -> tuple[Cell, ...]:
+        current = dashboard.current.by_child.get(key, empty)
+        previous = dashboard.previous.by_child.get(key, empty)
+        return (
+            current.received,
+            previous.received,
+            current.share_resolved,
+            previous.share_resolved,
+            current.dialogues_held,
+            previous.dialogues_held,
+        )
+
+    rows = [Row(str(child.pk), str(child), cells(child.pk)) for child in dashboard.children]
+    rest = cells(None)
+    if dashboard.children and any(rest[i] for i in (0, 1, 4, 5)):
+        rows.append(Row("none", _("Not in one of these areas"), rest))
+    return Table(
+        name="areas",
+        caption=_("By area"),
+        columns=columns,
+        rows=tuple(rows),
+    )
+
+
+def _topics(dashboard: Dashboard) -> Table:
+    return _counts(
+        dashboard,
+        name="topics",
+        caption=_("Outreach topics delivered at the dialogues held"),
+        first=_("Outreach topic"),
+        choices=[(topic.code, topic.name) for topic in dashboard.topics],
+        pick=lambda f: f.topics,
+    )
+
+
+def _aid(dashboard: Dashboard) -> Table:
+    now, before = _("this period"), _("previous period")
+    current, previous = dashboard.current.aid, dashboard.previous.aid
+    lines = {**previous, **current}
+    rows = []
+    for item_id in sorted(lines, key=lambda pk: (lines[pk].label, pk)):
+        this, that = current.get(item_id), previous.get(item_id)
+        rows.append(
+            Row(
+                str(item_id),
+                lines[item_id].label,
+                (
+                    this.handed_out if this else 0,
+                    that.handed_out if that else 0,
+                    this.stock if this else (None if dashboard.area else 0),
+                    that.stock if that else (None if dashboard.area else 0),
+                ),
+            )
+        )
+    return Table(
+        name="aid",
+        caption=_("Aid handed out and stock left"),
+        columns=(
+            _("Aid item (measure), program"),
+            _("Handed out, %(period)s") % {"period": now},
+            _("Handed out, %(period)s") % {"period": before},
+            _("Stock at the end, %(period)s") % {"period": now},
+            _("Stock at the end, %(period)s") % {"period": before},
+        ),
+        rows=tuple(rows),
+    )
+
+
+def _follow_ups(dashboard: Dashboard) -> Table:
+    labels = {
+        "1_7": _("1 to 7 days late"),
+        "8_30": _("8 to 30 days late"),
+        "31_plus": _("More than 30 days late"),
+    }
+    figures: list[tuple[str, str, Callable[[Figures], Cell]]] = [
+        ("open", _("Open at the period end"), lambda f: f.follow_ups_open),
+        ("overdue", _("Of these, overdue"), lambda f: f.follow_ups_overdue),
+    ]
+
+    def band(key: str) -> Callable[[Figures], Cell]:
+        return lambda f: f.follow_ups_overdue_by_days.get(key, 0)
+
+    figures += [(f"overdue_{key}", labels[key], band(key)) for key, *_days in OVERDUE_BANDS]
+    return Table(
+        name="followups",
+        caption=_("Follow-up tasks of the dialogues at the period end"),
+        columns=_compare_columns(dashboard, _("Follow-up tasks")),
+        rows=tuple(
+            Row(key, label, (value(dashboard.current), value(dashboard.previous)))
+            for key, label, value in figures
+        ),
+    )
+
+
 def dashboard_tables(dashboard: Dashboard) -> dict[str, Table]:
     """Every table of the dashboard by its name (``TABLE_NAMES``)."""
     return {
         "summary": _summary(dashboard),
+        "areas": _areas(dashboard),
         "category": _counts(
             dashboard,
             name="category",
@@ -161,5 +298,16 @@ def dashboard_tables(dashboard: Dashboard) -> dict[str, Table]:
             choices=list(Status.choices),
             pick=lambda f: f.by_status,
         ),
+        "topics": _topics(dashboard),
+        "certificates": _counts(
+            dashboard,
+            name="certificates",
+            caption=_("Loss-report certificates issued, by document"),
+            first=_("Document"),
+            choices=item_type_choices(),
+            pick=lambda f: f.certificates_by_item,
+        ),
+        "aid": _aid(dashboard),
+        "followups": _follow_ups(dashboard),
         "surveys": _surveys(dashboard),
     }

@@ -17,6 +17,7 @@ from kamtibmas.web import (
     events,
     maps,
     press,
+    reports,
     safety,
     surveys,
     views,
@@ -47,4 +48,5 @@ urlpatterns = [
     *dashboard.urlpatterns,
     *press.urlpatterns,
     *surveys.urlpatterns,
+    *reports.urlpatterns,
 ]

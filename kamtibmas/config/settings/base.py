@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "kamtibmas.maps",
     "kamtibmas.safety",
     "kamtibmas.surveys",
+    "kamtibmas.reports",
     "django_tasks",
     "django_tasks_db",
     "kamtibmas.api",

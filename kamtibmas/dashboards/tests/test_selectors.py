@@ -87,7 +87,7 @@ def scene(area):
     follow_up(outside, days_ago=1, fixed=False)
 
     d1 = attended(held_dialogue(officer, unit, area.rw001, days_ago=5), 30, 5, 2)
-    attended(held_dialogue(officer, unit, area.rw024, days_ago=20), 10)
+    d2 = attended(held_dialogue(officer, unit, area.rw024, days_ago=20), 10)
     d_before = attended(held_dialogue(officer, unit, area.rw024, days_ago=40), 20)
     d_outside = attended(
         held_dialogue(area.officer_timur, area.polsek_timur, area.margahayu, days_ago=5), 99
@@ -111,15 +111,18 @@ def scene(area):
     answers(d_before, "rasa_aman", [2, 3], "before")
     answers(d_outside, "rasa_aman", [1, 1, 1, 1, 1], "outside")
     area.today = local_today(unit.area)
+    area.d1, area.d2, area.d_before, area.d_outside = d1, d2, d_before, d_outside
+    area.cancelled = cancelled
     return area
 
 
-def board(scene, actor=None):
+def board(scene, actor=None, *, unit=None, area=None):
     return unit_dashboard(
         actor=actor or scene.commander_selatan,
-        unit=scene.polsek_selatan,
+        unit=unit or scene.polsek_selatan,
         period_start=scene.today - timedelta(days=29),
         period_end=scene.today,
+        area=area,
     )
 
 
@@ -235,7 +238,7 @@ def test_a_fixed_number_of_queries_whatever_the_data_size(scene):
         held_dialogue(scene.officer_selatan, scene.polsek_selatan, scene.rw001, days_ago=days)
     assert board(scene).current.received == 5 + 14
     assert queries() == small
-    assert small == 13  # unit and questions 3, five per period
+    assert small == 23  # unit, questions, topics and child areas 5, nine per period
 
 
 def test_previous_period_has_the_same_length():
