@@ -10,12 +10,13 @@ may only submit. Writes run in one transaction and honour ``Idempotency-Key``
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field, field_validator
@@ -107,6 +108,20 @@ def _intake_scope(request: HttpRequest, values: dict[str, Any]) -> str:
     return default_scope(request, values)
 
 
+_SOME_ID = 987654321
+
+
+@lru_cache(maxsize=8)
+def _case_location_template(script_prefix: str) -> str:
+    return reverse("api-v1:AspirationGet", kwargs={"aspiration_id": _SOME_ID})
+
+
+def _case_location(pk: int) -> str:
+    """``reverse()`` of the case's URL, composed once per script prefix: reversing
+    among the API's routes took about 2% of a submit (§9 P3)."""
+    return _case_location_template(get_script_prefix()).replace(str(_SOME_ID), str(pk))
+
+
 def _dialogue(actor: User, pk: int | None) -> Dialogue | None:
     if pk is None:
         return None
@@ -161,9 +176,7 @@ def create_aspiration(
         )
     case = submitted.aspiration
     if not resident:
-        response.headers["Location"] = reverse(
-            "api-v1:AspirationGet", kwargs={"aspiration_id": case.pk}
-        )
+        response.headers["Location"] = _case_location(case.pk)
     created = AspirationCreatedOut.from_orm(
         case, context={"receipt_code": submitted.receipt_code, "show_id": not resident}
     )

@@ -454,7 +454,9 @@ def aspiration_submit(
     aspiration.assigned_unit = unit_remembered(decision.unit_id)
     stored: list[AspirationPhoto] = []
     try:
-        with transaction.atomic():
+        # No savepoint inside a caller's transaction: a failure here fails the whole
+        # intake, so there is nothing to keep of the caller's work.
+        with transaction.atomic(savepoint=False):
             code = _intake_write(aspiration, actor=actor, photos=cleaned_photos, stored=stored)
     except BaseException:
         # The rows rolled back; the picture files must not stay behind.
@@ -671,7 +673,8 @@ def _staff_recipients(units: Iterable[int], roles: Iterable[str]) -> list[tuple[
 
 
 def _unit_chain_ids(unit_id: int) -> list[int]:
-    path = Unit.objects.values_list("path", flat=True).get(pk=unit_id)
+    """The unit and the units above it (from the remembered reference data)."""
+    path = unit_remembered(unit_id).path
     return [int(pk) for pk in path.strip("/").split("/") if pk]
 
 
