@@ -6,10 +6,10 @@ was a fifth of an aspiration submit (§9 P3), more than the database took to run
 ``pre_save`` and ``get_db_prep_save``, so defaults, ``auto_now_add`` and encryption
 behave as in ``save()``) from a statement kept per model and database.
 
-It is for hot paths, and only for models that ``save()`` would write in the same
-way: no ``save()`` of their own and no ``pre_save``/``post_save`` receivers.
-``row_insert`` refuses any other (``ImproperlyConfigured``), so a receiver added
-later cannot be skipped silently.
+It sends ``pre_save`` and ``post_save`` as ``save()`` does (a signal without
+receivers costs next to nothing). It is for hot paths, and only for models that
+``save()`` would write in the same way: no ``save()`` of their own and no inherited
+table; ``row_insert`` refuses any other (``ImproperlyConfigured``).
 
 ``on_conflict_skip=True`` adds ``ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite):
 a row that would break a unique constraint is not written and the call returns
@@ -62,18 +62,13 @@ def _checked(model: type[models.Model]) -> None:
         raise ImproperlyConfigured(f"{model._meta.label} inherits a table: use save().")
 
 
-def _receivers(model: type[models.Model]) -> bool:
-    return pre_save.has_listeners(model) or post_save.has_listeners(model)
-
-
 def row_insert(instance: models.Model, *, on_conflict_skip: bool = False) -> bool:
     """INSERT ``instance`` as ``instance.save(force_insert=True)`` would, setting its
     primary key; ``False`` when ``on_conflict_skip`` and the row conflicted."""
     model = type(instance)
     _checked(model)
-    if _receivers(model):  # looked up each time: receivers may connect late
-        raise ImproperlyConfigured(f"{model._meta.label} has save signals: use save().")
     alias = router.db_for_write(model, instance=instance)
+    pre_save.send(sender=model, instance=instance, raw=False, using=alias, update_fields=None)
     connection = connections[alias]
     sql, fields = _statement(model, alias, on_conflict_skip)
     values = [
@@ -97,4 +92,7 @@ def row_insert(instance: models.Model, *, on_conflict_skip: bool = False) -> boo
         setattr(instance, field.attname, value)
     instance._state.adding = False
     instance._state.db = alias
+    post_save.send(
+        sender=model, instance=instance, created=True, update_fields=None, raw=False, using=alias
+    )
     return True

@@ -59,7 +59,10 @@ def _queue_delivery(*, message_id: str, run_after: datetime | None = None) -> No
 
 
 def _tasks_in_this_database() -> bool:
-    return bool(settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend")
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+
+    return isinstance(task_backends["default"], DatabaseBackend)
 
 
 def _wake_worker(*, message_id: str, run_after: datetime | None = None) -> None:

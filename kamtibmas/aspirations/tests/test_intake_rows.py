@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 
 from kamtibmas.aspirations.models import Aspiration, AspirationUpdate
 from kamtibmas.core.rows import row_insert
@@ -85,19 +85,27 @@ def test_a_model_with_its_own_save_is_refused():
         row_insert(AuditEntry(action="view"))
 
 
-def test_a_model_with_save_signals_is_refused(submit):
+def test_save_signals_are_sent_as_save_sends_them(submit):
     case = submit().aspiration
+    seen = []
 
-    def receiver(**kwargs):
-        pass
+    def before(sender, instance, **kwargs):
+        seen.append(("pre", instance.pk, kwargs["raw"]))
+        instance.text = "set by a pre_save receiver"
 
-    post_save.connect(receiver, sender=AspirationUpdate, weak=False)
+    def after(sender, instance, created, **kwargs):
+        seen.append(("post", instance.pk is not None, created))
+
+    pre_save.connect(before, sender=AspirationUpdate, weak=False)
+    post_save.connect(after, sender=AspirationUpdate, weak=False)
     try:
-        with pytest.raises(ImproperlyConfigured, match="signals"):
-            row_insert(
-                AspirationUpdate(
-                    aspiration=case, kind="note", author_kind="staff", created_at=case.received_at
-                )
-            )
+        update = AspirationUpdate(
+            aspiration=case, kind="note", author_kind="staff", created_at=case.received_at
+        )
+        row_insert(update)
     finally:
-        post_save.disconnect(receiver, sender=AspirationUpdate)
+        pre_save.disconnect(before, sender=AspirationUpdate)
+        post_save.disconnect(after, sender=AspirationUpdate)
+
+    assert seen == [("pre", None, False), ("post", True, True)]
+    assert AspirationUpdate.objects.get(pk=update.pk).text == "set by a pre_save receiver"

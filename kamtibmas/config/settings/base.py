@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "kamtibmas.safety",
     "kamtibmas.surveys",
     "kamtibmas.reports",
+    "kamtibmas.dashboards",
     "django_tasks",
     "django_tasks_db",
     "kamtibmas.api",
@@ -353,7 +354,8 @@ KAMTIBMAS_OPEN311_KEYLESS_INTAKE = env_bool("KAMTIBMAS_OPEN311_KEYLESS_INTAKE")
 # through an HTTP gateway (JSON POST with an Idempotency-Key) instead of writing files
 # to ``<KAMTIBMAS_DATA_DIR>/outbox/``; ``KAMTIBMAS_GATEWAY_TOKEN``: its bearer token.
 # ``KAMTIBMAS_NOTIFICATION_MAX_ATTEMPTS``: delivery attempts before a message is dead.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# django-tasks-db's backend with a leaner INSERT of each task (core.task_backend).
+TASKS = {"default": {"BACKEND": "kamtibmas.core.task_backend.DatabaseBackend"}}
 EMAIL_TIMEOUT = 30
 # Email: SMTP when KAMTIBMAS_SMTP_HOST is set, else one file per message in
 # <data dir>/outbox/email (development and the demo: nothing leaves the machine).
