@@ -400,7 +400,7 @@ def aspiration_submit(
         )
     cleaned_photos = [photo_checked(upload) for upload in uploads]
 
-    suggestion = triage(cleaned_text)
+    suggestion = triage(cleaned_text, explain=False)
     final_category = category or suggestion.category
     final_urgency = urgency or suggestion.urgency
     responsible = (
