@@ -8,7 +8,6 @@ that rolls back announces nothing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
@@ -64,6 +63,7 @@ from kamtibmas.core.timefmt import resolve_zone
 from kamtibmas.engagements.models import Dialogue
 from kamtibmas.engagements.photos import NormalisedPhoto, photo_checked
 from kamtibmas.notifications.services import notification_enqueue
+from kamtibmas.privacy.blind_index import blind_index
 from kamtibmas.privacy.identifiers import normalise_phone
 from kamtibmas.triage import textsearch
 from kamtibmas.triage.classifier import triage
@@ -658,8 +658,9 @@ def _notify_followers(case: Aspiration, *, extra: str, key: str = "") -> None:
 
 
 def _key_of(address: str) -> str:
-    """A recipient's part of a dedupe key: keys are stored in clear, addresses not."""
-    return hashlib.sha256(address.encode()).hexdigest()[:16]
+    """A recipient's part of a dedupe key: keys are stored in clear, addresses not. A
+    keyed digest: a plain hash of a phone number is undone by trying every number."""
+    return blind_index("outbox-recipient", address)[:16]
 
 
 def _staff_recipients(units: Iterable[int], roles: Iterable[str]) -> list[tuple[str, str]]:
