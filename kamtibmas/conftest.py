@@ -3,13 +3,41 @@ police units and one user per role, built through the services."""
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
+from kamtibmas.accounts.middleware import SEEN_KEY, SIGNED_IN_KEY
 from kamtibmas.accounts.models import Role, User
 from kamtibmas.areas.models import Area, AreaKind, AreaLevel, UnitKind
 from kamtibmas.areas.services import area_create, area_rw_get_or_create, unit_create
+
+#: Django's own ``Client._login``, which ``force_login`` and ``login`` call.
+CLIENT_LOGIN = Client._login  # type: ignore[attr-defined]
+
+
+def _login_past_second_factor(self, user, backend=None):
+    """A test client's ``force_login``/``login``: signed in and past the staff second
+    factor, as after the code page. ``kamtibmas.accounts.tests`` test the real way in."""
+    CLIENT_LOGIN(self, user, backend)
+    session = self.session
+    session[DEVICE_ID_SESSION_KEY] = "tests.force_login"
+    session[SIGNED_IN_KEY] = session[SEEN_KEY] = int(time.time())
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _staff_second_factor(request, monkeypatch):
+    """Staff sessions need a second factor (KAMTIBMAS_STAFF_OTP, on in the test
+    settings as in production). ``client.force_login`` counts as having passed it, and
+    browser tests (a live server) sign in with the password alone unless they turn the
+    setting back on."""
+    monkeypatch.setattr(Client, "_login", _login_past_second_factor)
+    if "live_server" in request.fixturenames:
+        request.getfixturevalue("settings").KAMTIBMAS_STAFF_OTP = False
 
 
 def make_user(username: str, role: Role, unit=None, **extra) -> User:

@@ -52,8 +52,26 @@ class ApiTokenAdmin(ScopedAdmin):
     """Tokens are issued with `kamtibmas issue_token`; here they can only be revoked,
     with the "Revoke selected tokens" action."""
 
-    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["user", "prefix", "name", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "prefix",
+        "user",
+        "name",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = [
+        "user",
+        "prefix",
+        "name",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     actions = ["revoke_tokens"]
 
     def has_add_permission(self, request, obj=None):

@@ -50,6 +50,9 @@ class User(AbstractUser):
     )
 
     tenant_unit_path = "unit"
+    #: What the API token that authenticated this request allows (``TokenScope``
+    #: values); set by ``api_token_authenticate``, empty otherwise.
+    api_token_scopes: frozenset[str] = frozenset()
 
     class Meta:
         verbose_name = _("user")
@@ -85,8 +88,28 @@ class User(AbstractUser):
         return f"{self.rank} {name}".strip() if self.rank else name
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do (docs/decisions/026-staff-accounts.md).
+
+    ``read``: the safe operations (GET). ``write``: every change, intake included.
+    ``intake``: only submitting aspirations and loss reports (a kiosk, a partner's form).
+    """
+
+    READ = "read", _("Read")
+    WRITE = "write", _("Write")
+    INTAKE = "intake", _("Intake")
+
+
+#: The scopes of a token issued without any, and of the tokens issued before scopes.
+TOKEN_SCOPES_ALL = "intake read write"  # noqa: S105 (scope names, not a secret)
+
+
 class ApiToken(models.Model):
-    """A per-user API token. Only its SHA-256 is stored; the token is shown once."""
+    """A per-user API token. Only its SHA-256 is stored; the token is shown once.
+
+    It works until ``expires_at`` (or until revoked) for the operations its ``scopes``
+    (space-separated ``TokenScope`` values) allow.
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=80, blank=True)
@@ -97,6 +120,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    scopes = models.CharField(_("scopes"), max_length=40, default=TOKEN_SCOPES_ALL)
 
     tenant_unit_path = "user__unit"
 

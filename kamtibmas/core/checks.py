@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 from django.core.files.storage import storages
+from django.utils.translation import gettext as _
 
 
 @checks.register(checks.Tags.staticfiles, deploy=True)
@@ -53,6 +54,24 @@ def public_url_set(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 "KAMTIBMAS_PUBLIC_URL is not this server's https:// address.",
                 hint="Set KAMTIBMAS_PUBLIC_URL, e.g. https://kamtibmas.example.go.id",
                 id="kamtibmas.E002",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def dpo_contact_set(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """UU PDP Art. 53-54: residents must be able to reach the data-protection officer;
+    the contact is printed in the processing record (``kamtibmas privacy_inventory``)."""
+    if settings.PRODUCTION and not settings.KAMTIBMAS_DPO_CONTACT:
+        return [
+            checks.Error(
+                _("KAMTIBMAS_DPO_CONTACT (the data-protection officer's contact) is empty."),
+                hint=_(
+                    "Set KAMTIBMAS_DPO_CONTACT, e.g. "
+                    '"PPID Polres Metro Bekasi Kota, dpo@example.go.id, +62 21 000000"'
+                ),
+                id="kamtibmas.E003",
             )
         ]
     return []

@@ -69,3 +69,31 @@ def audit_record_many(
     if not entries:
         return []
     return AuditEntry.objects.bulk_create(entries, batch_size=500)
+
+
+def audit_record_retention(
+    *,
+    category: str,
+    model_label: str,
+    action: AuditAction | str,
+    count: int,
+    fields: Iterable[str],
+    days: int,
+) -> AuditEntry:
+    """Record that the retention sweep deleted or anonymised ``count`` rows of
+    ``model_label`` under ``category``: counts only, never which person.
+
+    Call it in the transaction of the batch it records, so that no row changes
+    without its audit entry.
+    """
+    action = AuditAction(action)
+    done = "deleted" if action == AuditAction.DELETE else "anonymised"
+    return AuditEntry.objects.create(
+        actor=None,
+        actor_unit=None,
+        action=action,
+        subject_type=model_label.lower(),
+        subject_id=f"retention:{category}"[:64],
+        fields=sorted(set(fields)),
+        reason=f"Retention {category} ({days} days): {count} rows {done}"[:255],
+    )

@@ -97,6 +97,10 @@ INSTALLED_APPS = [
     "kamtibmas.core",
     "kamtibmas.areas",
     "kamtibmas.accounts",
+    # Staff second factor (docs/decisions/026-staff-accounts.md): TOTP and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kamtibmas.privacy",
     "kamtibmas.engagements",
     "kamtibmas.triage",
@@ -125,6 +129,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits, disabled users, staff second factor.
+    "kamtibmas.accounts.middleware.AccountSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -202,16 +208,45 @@ AUTHENTICATION_BACKENDS = ["kamtibmas.accounts.backends.RoleBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:after-login"
 LOGOUT_REDIRECT_URL = "web:home"
+# Argon2id first: hashes made by the others are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# SECURITY.md 10: common-password list, at least 8 characters, passphrases of 64 and
+# more allowed (up to 128), not all digits, not like the username; no composition rules.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
+    {
+        "NAME": "kamtibmas.accounts.passwords.MaximumLengthValidator",
+        "OPTIONS": {"max_length": 128},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sessions end 12 hours after sign-in whatever happens, or after 30 minutes without a
+# request (kamtibmas.accounts.middleware; SECURITY.md 10).
 SESSION_COOKIE_AGE = 12 * 60 * 60
+KAMTIBMAS_SESSION_IDLE_SECONDS = 30 * 60
+# Staff roles must pass a TOTP second factor. Only a non-production server may turn it
+# off (KAMTIBMAS_STAFF_OTP=0, e.g. a developer's machine); `check --deploy` refuses it.
+KAMTIBMAS_STAFF_OTP = PRODUCTION or env_bool("KAMTIBMAS_STAFF_OTP", True)
+OTP_TOTP_ISSUER = "Kamtibmas"
+# The admin lists devices (an administrator removes a lost one) but never shows keys.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Failed codes are throttled by kamtibmas.accounts.bruteforce with a bounded cool-off;
+# django-otp's own per-device back-off doubles without limit, which would let anyone
+# holding the password lock the officer out for days.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# Lifetime of a new API token unless given at issue (days).
+KAMTIBMAS_API_TOKEN_DAYS = 90
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -408,6 +443,48 @@ KAMTIBMAS_PERIODIC_JOBS: list[tuple[str, int, str]] = [
     ("aspirations.surveys", 900, "kamtibmas.aspirations.services.surveys_send_due"),
     ("core.idempotency_purge", 86400, "kamtibmas.core.idempotency.idempotency_purge"),
     ("aid.imports_wipe", 3600, "kamtibmas.aid.household_imports.household_imports_wipe_stale"),
+    # Nightly: deletes or anonymises the personal data whose retention period is over.
+    ("privacy.retention_sweep", 86400, "kamtibmas.privacy.retention.retention_sweep"),
 ]
 # django-tasks-db logs each poll of its loop at INFO; `kamtibmas worker -v 2` shows them.
 LOGGING["loggers"]["django_tasks_db"] = {"level": "WARNING"}  # type: ignore[index]
+
+# Personal data: retention and the data-protection officer (UU PDP; docs/privacy/)
+# ------------------------------------------------------------------------------
+# ``KAMTIBMAS_DPO_CONTACT``: how residents reach the data-protection officer (UU PDP
+# Art. 53-54), e.g. "PPID/DPO Polres Metro Bekasi Kota, dpo@example.go.id, 021-…";
+# printed by `kamtibmas privacy_inventory`; `check --deploy` requires it in production.
+KAMTIBMAS_DPO_CONTACT = os.environ.get("KAMTIBMAS_DPO_CONTACT", "").strip()
+# Days personal data is kept per retention category, counted from the event named
+# (docs/privacy/retention.md; the nightly job privacy.retention_sweep acts on them).
+# Each can be set as KAMTIBMAS_RETENTION_<CATEGORY>_DAYS, e.g.
+# KAMTIBMAS_RETENTION_HOUSEHOLD_DAYS=1095.
+_RETENTION_DEFAULT_DAYS = {
+    # reporter's name, phone, email, account and Open311 ids: after the case closed
+    "aspiration_contact": 365,
+    # text, photos, notes, coordinates of an anonymous case: after it closed
+    "anonymous_case_content": 365,
+    # the same for every other case: after it closed (the case stays for statistics)
+    "case_content": 5 * 365,
+    # a loss report's identity (NIK, name, birth, address, phone, document numbers):
+    # after the certificate expired, or the report's last change when none was issued
+    "loss_report_identity": 365,
+    # loss reports started online and never finished at a post: after the last change
+    "loss_report_draft": 30,
+    # recipient and text of a notification: after it was delivered or given up
+    "outbox_message": 30,
+    # named attendees of a dialogue (the head counts stay): after the dialogue
+    "attendee_list": 365,
+    # free-text comments of dialogue surveys (the scores stay): after the answer
+    "survey_comment": 365,
+    # a household's KK, names, address, vulnerability notes, card: after the last aid
+    # program that served it ended (or its registration, when none did)
+    "household": 2 * 365,
+    # the audit log: never deleted by the sweep (append-only); rows older than this
+    # are reported for archiving. Keep it at least the legal period.
+    "audit_log": 10 * 365,
+}
+KAMTIBMAS_RETENTION_DAYS: dict[str, int] = {
+    category: int(os.environ.get(f"KAMTIBMAS_RETENTION_{category.upper()}_DAYS") or days)
+    for category, days in _RETENTION_DEFAULT_DAYS.items()
+}

@@ -63,6 +63,7 @@ PRODUCTION = {
     "KAMTIBMAS_PRODUCTION": "1",
     "KAMTIBMAS_ALLOWED_HOSTS": "kamtibmas.example.id",
     "KAMTIBMAS_PUBLIC_URL": "https://kamtibmas.example.id",
+    "KAMTIBMAS_DPO_CONTACT": "dpo@kamtibmas.example.id",
 }
 
 

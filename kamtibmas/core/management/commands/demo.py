@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kamtibmas.accounts.demo import DEMO_USERS
+from kamtibmas.accounts.demo import DEMO_USERS, demo_otp_instructions
 from kamtibmas.areas.models import Area, AreaLevel
 from kamtibmas.core.demo import demo_steps
 from kamtibmas.notifications.worker import start_worker_thread
@@ -62,6 +62,8 @@ class Command(BaseCommand):
         )
         for username, role, unit, *_rest in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role.label}" + (f" — {unit}" if unit else ""))
+        for line in demo_otp_instructions():
+            self.stdout.write(line)
         self.stdout.write("")
 
     def _print_demo_case(self, addrport: str) -> None:
