@@ -15,7 +15,7 @@ baselines J0, D0 and W0 measured in the same run, by the same server.
    ``--rounds`` rounds (medians reported), after a one-second warm-up: closed loop
    with 2 × workers × threads connections, or one connection where §9 says
    "serially". Then P3 at half its peak rate with an open-loop client (below): wrk
-   has no fixed-rate mode. Before the first round every P3 body is sent three times
+   has no fixed-rate mode. Before the first round every P3 body is sent six times
    (``warm_up_submit``): its RW exists and every server process holds the reference
    data of its place, as on a server that has run for a while.
 
@@ -61,7 +61,7 @@ WRK = shutil.which("wrk")
 TRIAGE_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kamtibmas"
 P3_BODIES = 400
 #: How often each P3 body is sent before timing (warm_up_submit).
-WARM_UP_SENDS = 3
+WARM_UP_SENDS = 6
 P1_ITEMS = 100
 
 
@@ -313,7 +313,10 @@ def warm_up_submit(port: int, prepared: Prepared, times: int = WARM_UP_SENDS) ->
     bodies name then exist, and each server process holds the reference data of
     their places (``core.reference``), as on a server that has run for a while. A
     new area renews the reference stamp, so without this the first rounds would
-    time processes refilling their memory after every new RW."""
+    time processes refilling their memory after every new RW. Each send opens its own
+    connection, which the server hands to any of its processes: after six sends a
+    place is missing from a process's memory with a chance of about one in 32 (two
+    processes), where wrk's one kept-alive connection would warm only one."""
     for body in prepared.bodies * times:
         status, content = fetch(port, "POST", "/api/v1/aspirations", body, prepared.token)
         if status != 201:

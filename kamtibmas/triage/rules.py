@@ -30,9 +30,15 @@ def _contains(haystack: str, phrase: str) -> bool:
 
 def responsible_body(category: str, text: str) -> str:
     """The §5 body code for a complaint of ``category`` that says ``text``."""
-    haystack = f" {' '.join(model_words(text))} "
-    if category == Category.KEKERASAN and any(_contains(haystack, p) for p in PPA_VICTIMS):
-        return "unit_ppa"
-    if category == Category.LAYANAN and any(_contains(haystack, p) for p in CONDUCT):
-        return "propam"
+    phrases = (
+        PPA_VICTIMS
+        if category == Category.KEKERASAN
+        else CONDUCT
+        if category == Category.LAYANAN
+        else ()
+    )
+    if phrases:  # the words are read only where they can change the body
+        haystack = f" {' '.join(model_words(text))} "
+        if any(_contains(haystack, phrase) for phrase in phrases):
+            return "unit_ppa" if category == Category.KEKERASAN else "propam"
     return RESPONSIBLE[Category(category)]
