@@ -751,15 +751,18 @@ def case_specs(villages: list[str]) -> list[CaseSpec]:
     return sorted(specs, key=lambda spec: (-spec.minutes_before, spec.key))
 
 
-def case_spec(rng: random.Random, key: int, village: str) -> CaseSpec:
-    """One case drawn in ``village`` (a Kota Bekasi kelurahan code) from ``rng``; also
-    what ``aspirations.synthetic`` draws its thousands of benchmark cases from."""
+def case_spec(
+    rng: random.Random, key: int, village: str, *, days_back: float = DAYS_BACK
+) -> CaseSpec:
+    """One case drawn in ``village`` (a Kota Bekasi kelurahan code) from ``rng``, within
+    ``days_back`` days; also what ``aspirations.synthetic`` draws its benchmark cases
+    from."""
     pool = [
         (i, t) for i, t in enumerate(TEMPLATES) if not t.only_in or village.startswith(t.only_in)
     ]
     index, template = rng.choices(pool, [t.weight for _i, t in pool])[0]
     # More reports lately than five months ago (the platform is being adopted).
-    days = DAYS_BACK * rng.random() ** 1.3
+    days = days_back * rng.random() ** 1.3
     desk = village.startswith(SELATAN) and rng.random() < 0.3
     hour = rng.choice([8, 9, 10, 11, 13, 14, 15]) if desk else _evening_hour(rng)
     minutes_before = int(days) * 1440 + 1440 - (hour * 60 + rng.randint(0, 59))

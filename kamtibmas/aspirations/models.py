@@ -67,8 +67,14 @@ class Aspiration(models.Model):
     triage_confidence = models.FloatField(default=0.0)
     triage_confirmed_at = models.DateTimeField(null=True, blank=True)
 
+    # No index of its own: asp_area_time (area, received_at) leads with it. Every
+    # index is written by every submit (§9 P3).
     area = models.ForeignKey(
-        "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+        "areas.Area",
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
@@ -114,11 +120,14 @@ class Aspiration(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # No index of its own: asp_unit_status (assigned_unit, status, received_at) leads
+    # with it.
     assigned_unit = models.ForeignKey(
         "areas.Unit",
         verbose_name=_("handled by"),
         on_delete=models.PROTECT,
         related_name="assigned_aspirations",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -168,6 +177,14 @@ class Aspiration(models.Model):
             models.Index(fields=["area", "received_at"], name="asp_area_time"),
             models.Index(fields=["status", "resolve_by"], name="asp_status_due"),
             models.Index(fields=["category", "received_at"], name="asp_category_time"),
+            # The dashboard's days to resolve and SLA compliance (dashboards.selectors):
+            # resolved cases by area and resolution time, read from the index alone.
+            models.Index(
+                fields=["area", "resolved_at"],
+                include=["received_at", "resolve_by"],
+                condition=models.Q(status="resolved"),
+                name="asp_resolved_time",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -229,7 +246,10 @@ class AuthorKind(models.TextChoices):
 class AspirationUpdate(models.Model):
     """One dated, attributed event in a case's history; never edited afterwards."""
 
-    aspiration = models.ForeignKey(Aspiration, on_delete=models.CASCADE, related_name="updates")
+    # No index of its own: asp_update_time (aspiration, created_at) leads with it.
+    aspiration = models.ForeignKey(
+        Aspiration, on_delete=models.CASCADE, related_name="updates", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=UpdateKind.choices)
     author_kind = models.CharField(max_length=8, choices=AuthorKind.choices)
     author = models.ForeignKey(
@@ -455,7 +475,16 @@ class Survey(models.Model):
                 name="survey_safety_range",
             ),
         ]
-        indexes = [models.Index(fields=["sent_at", "due_at"], name="survey_due")]
+        indexes = [
+            models.Index(fields=["sent_at", "due_at"], name="survey_due"),
+            # The dashboard's "reopened after not fixed", by the time of the answer.
+            models.Index(
+                fields=["answered_at"],
+                include=["aspiration"],
+                condition=models.Q(fixed=False),
+                name="survey_not_fixed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.aspiration_id}#{self.round}"

@@ -155,13 +155,20 @@ class _Drawn:
 
 
 def _drawn(
-    rng: random.Random, villages: list[Village], count: int
+    rng: random.Random,
+    villages: list[Village],
+    count: int,
+    *,
+    days_back: float = demo.DAYS_BACK,
+    weights: list[float] | None = None,
 ) -> Iterator[tuple[_Drawn, Village]]:
-    weights = [demo.VILLAGE_WEIGHTS.get(v.area.code, 1) for v in villages]
+    """The cases of ``rng``, in ``villages`` by ``weights`` (default: the demo's)."""
+    if weights is None:
+        weights = [demo.VILLAGE_WEIGHTS.get(v.area.code, 1) for v in villages]
     numbers: set[str] = set()
     for key in range(count):
         village = rng.choices(villages, weights)[0]
-        spec = demo.case_spec(rng, key, village.area.code)
+        spec = demo.case_spec(rng, key, village.area.code, days_back=days_back)
         number = _code(rng, 8)
         while number in numbers:
             number = _code(rng, 8)

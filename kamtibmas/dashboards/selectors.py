@@ -54,7 +54,14 @@ A fixed number of queries whatever the data size: five for the unit, the questio
 the topics and the child areas (with an area: one more for its ancestors, one fewer
 for an RW, which has no children), nine per period. The days to resolve are
 computed in Python from the two timestamps of the cases resolved in the period
-(bounded by the period and the unit).
+(bounded by the period and the unit); on PostgreSQL in SQL (``percentile_cont``, the
+same interpolation on the same float8 values), from the index of resolved cases.
+
+Received cases and "not fixed" answers come from the roll-up (``dashboards.rollup``:
+what can be rolled up and what cannot, and when it is used) once the worker has built
+it: the rolled-up rows of the period, the rest live; the figures are the same. Then
+two more queries for the dashboard (the roll-up's state, the changed cases) and two
+to three more per period (the rows, the areas they lie in, the areas of changed rows).
 """
 
 from __future__ import annotations
@@ -66,8 +73,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
-from django.db import models
-from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.db import connection, models
+from django.db.models import Aggregate, Case, Count, F, Func, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,6 +87,17 @@ from kamtibmas.certificates.catalogue import item_type_choices
 from kamtibmas.certificates.models import Certificate
 from kamtibmas.core.scope import visible_to
 from kamtibmas.core.timefmt import resolve_zone
+from kamtibmas.dashboards.models import DIMENSIONS, count_column
+from kamtibmas.dashboards.rollup import (
+    RollupView,
+    cell_plan,
+    in_areas,
+    on_days,
+    region_fully_visible,
+    rolled_counts,
+    rollup_usable,
+    rollup_view,
+)
 from kamtibmas.dashboards.stats import quantile, share
 from kamtibmas.engagements.models import (
     Dialogue,
@@ -262,11 +280,21 @@ class _Where:
     narrowed: bool
     children: list[Area]
     questions: list[SurveyQuestion]
+    #: The actor sees every record placed in the region: ``visible_to`` is left out
+    #: of the case queries (it would add nothing but an ``OR`` on the handling unit).
+    fully_visible: bool = False
+    #: What may be read from the roll-up (``dashboards.rollup``); ``None``: nothing.
+    rollup: RollupView | None = None
+    #: Area id → the child area holding it, as found so far (``_children_of``).
+    placed: dict[int, int | None] = field(default_factory=dict)
+
+    def visible(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        return queryset if self.fully_visible else visible_to(queryset, self.actor)
 
 
 def _dialogue_figures(where: _Where, start: datetime, end: datetime) -> dict[str, Any]:
     dialogues = visible_to(Dialogue.objects.all(), where.actor).filter(
-        within_q(where.region, prefix="area__")
+        in_areas(where.region, "area")
     )
     held = Q(status=DialogueStatus.HELD, at__gte=start, at__lt=end)
     rows = (
@@ -303,9 +331,7 @@ def _dialogue_figures(where: _Where, start: datetime, end: datetime) -> dict[str
 def _topics(where: _Where, start: datetime, end: datetime) -> dict[str, int]:
     rows = (
         visible_to(TopicDelivered.objects.all(), where.actor)
-        .filter(
-            within_q(where.region, prefix="dialogue__area__"), dialogue__status=DialogueStatus.HELD
-        )
+        .filter(in_areas(where.region, "dialogue__area"), dialogue__status=DialogueStatus.HELD)
         .annotate(at=Coalesce("dialogue__actual_start", "dialogue__planned_start"))
         .filter(at__gte=start, at__lt=end)
         .values("topic__code")
@@ -385,7 +411,7 @@ def _follow_ups(where: _Where, end: datetime) -> tuple[int, int, dict[str, int]]
     row = (
         visible_to(FollowUp.objects.all(), where.actor)
         .filter(
-            within_q(where.region, prefix="dialogue__area__"),
+            in_areas(where.region, "dialogue__area"),
             Q(status=FollowUpStatus.OPEN) | Q(status=FollowUpStatus.DONE, done_at__gte=reference),
             created_at__lt=reference,
         )
@@ -394,33 +420,218 @@ def _follow_ups(where: _Where, end: datetime) -> tuple[int, int, dict[str, int]]
     return row["open"], row["overdue"], {key: row[key] for key, *_ in OVERDUE_BANDS}
 
 
+class _Received:
+    """The cases received in a period: by category, urgency and status, and per child
+    area [received, resolved now, considered], from live groups and roll-up sums."""
+
+    def __init__(self) -> None:
+        self.by_category = _zeroes(Category)
+        self.by_urgency = _zeroes(Urgency)
+        self.by_status = _zeroes(Status)
+        self.per_child: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def add_cases(self, cases: models.QuerySet[Aspiration], where: _Where) -> None:
+        groups = (
+            cases.annotate(child=_child_key(where.children, "area"))
+            .values("child", "category", "urgency", "status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for group in groups:
+            self.add("category", group["category"], group["n"])
+            self.add("urgency", group["urgency"], group["n"])
+            self.add("status", group["status"], group["n"])
+            self.add_child(group["child"], group["n"], group["status"])
+
+    def add(self, dimension: str, code: str, n: int) -> None:
+        counts = {
+            "category": self.by_category,
+            "urgency": self.by_urgency,
+            "status": self.by_status,
+        }[dimension]
+        counts[code] = counts.get(code, 0) + n
+
+    def add_child(self, child: int | None, n: int, status: str) -> None:
+        counts = self.per_child[child]
+        counts[0] += n
+        counts[1] += n if status == Status.RESOLVED else 0
+        counts[2] += 0 if status in NOT_A_PROBLEM else n
+
+
+def _received_rolled(
+    counts: _Received,
+    where: _Where,
+    cases: models.QuerySet[Aspiration],
+    period_start: date,
+    period_end: date,
+) -> tuple[int, Q]:
+    """The period's received cases into ``counts``: the rolled-up rows from
+    ``CaseDayCount``, the rest live (today, the days not rolled up, the rows that hold
+    a changed case); grouped by area without joining the area table, the areas then
+    placed in the child areas in Python (``_children_of``). Three queries, and one
+    for the areas of the changed rows. Returns the rolled-up "not fixed" answers and
+    the condition of the answers to count live."""
+    view = where.rollup
+    assert view is not None
+    zone = ZoneInfo(resolve_zone(where.unit.area).value)
+    days = [period_start + timedelta(days=n) for n in range((period_end - period_start).days + 1)]
+    live = [day for day in days if not view.rolled(day)]
+    fine = any(area.level >= AreaLevel.RW for area in [*where.region, *where.children])
+    plan = cell_plan(
+        view,
+        fine=fine,
+        first=period_start,
+        last=period_end,
+        zone=zone,
+        answers=("answered_at", "aspiration__area_id"),
+    )
+    read_live = on_days(live, zone) | plan.cases
+    answered_live = on_days(live, zone, "answered_at") | plan.answers
+    groups = []
+    if live or plan.live:
+        groups = list(
+            cases.filter(read_live)
+            .values("area_id", "category", "urgency", "status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    rows = list(
+        rolled_counts(
+            region=where.region,
+            fine=fine,
+            first=period_start,
+            last=period_end,
+            view=view,
+            plan=plan,
+        )
+    )
+    child_of = _children_of(where, {g["area_id"] for g in groups} | {r["area_id"] for r in rows})
+    for group in groups:
+        child = child_of[group["area_id"]]
+        counts.add("category", group["category"], group["n"])
+        counts.add("urgency", group["urgency"], group["n"])
+        counts.add("status", group["status"], group["n"])
+        counts.add_child(child, group["n"], group["status"])
+    resolved, rejected = (
+        count_column("status", Status.RESOLVED),
+        [count_column("status", state) for state in NOT_A_PROBLEM],
+    )
+    not_fixed = 0
+    for row in rows:
+        not_fixed += row["sum_not_fixed"]
+        if not row["sum_received"]:
+            continue
+        child = child_of[row["area_id"]]
+        for dimension, codes in DIMENSIONS.items():
+            for code in codes:
+                n = row[f"sum_{count_column(dimension, code)}"]
+                if n:
+                    counts.add(dimension, code, n)
+        sums = counts.per_child[child]
+        sums[0] += row["sum_received"]
+        sums[1] += row[f"sum_{resolved}"]
+        sums[2] += row["sum_received"] - sum(row[f"sum_{column}"] for column in rejected)
+    return not_fixed, answered_live
+
+
+def _children_of(where: _Where, area_ids: set[int]) -> dict[int, int | None]:
+    """The child area holding each of ``area_ids`` (``None``: none), as ``_child_key``
+    places a record: the first child level, the area itself, else its ancestor column
+    of that level. One query for the areas not met before in this dashboard."""
+    known: dict[int, int | None] = where.placed
+    wanted = area_ids - known.keys()
+    if wanted:
+        by_level: dict[int, set[int]] = defaultdict(set)
+        for child in where.children:
+            by_level[child.level].add(child.pk)
+        levels = sorted(by_level.items())
+        columns = [f"{ANCESTOR_FIELD[AreaLevel(level)]}_id" for level, _ids in levels]
+        for pk, *ancestors in Area.objects.filter(pk__in=wanted).values_list("pk", *columns):
+            known[pk] = None
+            for (_level, ids), ancestor in zip(levels, ancestors, strict=True):
+                if pk in ids or ancestor in ids:
+                    known[pk] = pk if pk in ids else ancestor
+                    break
+    return known
+
+
+@dataclass(frozen=True)
+class _Resolutions:
+    count: int
+    median: float | None
+    p90: float | None
+    sla_measured: int
+    sla_met: int
+
+
+class _DaysTaken(Func):
+    """Days from receipt to resolution as ``float8``, never negative: the same value
+    Python computes from the two time stamps (seconds as a correctly rounded double,
+    divided by 86,400)."""
+
+    template = "GREATEST(0.0, EXTRACT(EPOCH FROM (%(expressions)s))::double precision / 86400.0)"
+    output_field = models.FloatField()
+
+
+class _Percentile(Aggregate):
+    """PostgreSQL's ``percentile_cont``: linear interpolation between the closest ranks,
+    as ``stats.quantile``."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = models.FloatField()
+
+
+def _resolutions(resolved: models.QuerySet[Aspiration]) -> _Resolutions:
+    """The cases resolved in a period (``resolved``): how many, the median and 90th
+    percentile of days to resolve, SLA measured and met. One query: aggregated in SQL
+    on PostgreSQL (index ``asp_resolved_time``), from the time stamps in Python else."""
+    if connection.vendor == "postgresql":
+        days = _DaysTaken(F("resolved_at") - F("received_at"))
+        row = resolved.aggregate(
+            count=Count("resolved_at"),
+            median=_Percentile(days, fraction="0.5"),
+            p90=_Percentile(days, fraction="0.9"),
+            sla_measured=Count("resolve_by"),
+            sla_met=Count("resolved_at", filter=Q(resolved_at__lte=F("resolve_by"))),
+        )
+        return _Resolutions(**row)
+    durations: list[float] = []
+    sla_measured = sla_met = 0
+    for received_at, resolved_at, resolve_by in resolved.values_list(
+        "received_at", "resolved_at", "resolve_by"
+    ):
+        assert resolved_at is not None  # filtered on it
+        durations.append(max(0.0, (resolved_at - received_at).total_seconds() / DAY_SECONDS))
+        if resolve_by is not None:
+            sla_measured += 1
+            sla_met += resolved_at <= resolve_by
+    return _Resolutions(
+        count=len(durations),
+        median=quantile(durations, 0.5),
+        p90=quantile(durations, 0.9),
+        sla_measured=sla_measured,
+        sla_met=sla_met,
+    )
+
+
 def _figures(*, where: _Where, period_start: date, period_end: date) -> Figures:
     actor, region, questions = where.actor, where.region, where.questions
     start, end = period_bounds(where.unit, period_start, period_end)
-    in_region = within_q(region, prefix="area__")
+    in_region = in_areas(region, "area")
 
     dialogue_row = _dialogue_figures(where, start, end)
 
-    cases = visible_to(Aspiration.objects.all(), actor).filter(in_region)
-    by_category = _zeroes(Category)
-    by_urgency = _zeroes(Urgency)
-    by_status = _zeroes(Status)
-    per_child: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
-    groups = (
-        cases.filter(received_at__gte=start, received_at__lt=end)
-        .annotate(child=_child_key(where.children, "area"))
-        .values("child", "category", "urgency", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for group in groups:
-        by_category[group["category"]] = by_category.get(group["category"], 0) + group["n"]
-        by_urgency[group["urgency"]] = by_urgency.get(group["urgency"], 0) + group["n"]
-        by_status[group["status"]] = by_status.get(group["status"], 0) + group["n"]
-        counts = per_child[group["child"]]
-        counts[0] += group["n"]
-        counts[1] += group["n"] if group["status"] == Status.RESOLVED else 0
-        counts[2] += 0 if group["status"] in NOT_A_PROBLEM else group["n"]
+    cases = where.visible(Aspiration.objects.all()).filter(in_region)
+    counts = _Received()
+    reopened_rolled = 0
+    if where.rollup is None:
+        counts.add_cases(cases.filter(received_at__gte=start, received_at__lt=end), where)
+        answered = Q(answered_at__gte=start, answered_at__lt=end)
+    else:
+        reopened_rolled, answered = _received_rolled(counts, where, cases, period_start, period_end)
+    by_category, by_urgency, by_status = counts.by_category, counts.by_urgency, counts.by_status
+    per_child = counts.per_child
     received = sum(by_status.values())
     considered = received - sum(by_status[str(state)] for state in NOT_A_PROBLEM)
     resolved = by_status[str(Status.RESOLVED)]
@@ -435,32 +646,22 @@ def _figures(*, where: _Where, period_start: date, period_end: date) -> Figures:
         for key in set(per_child) | set(held_by_child)
     }
 
-    durations: list[float] = []
-    sla_measured = sla_met = 0
-    resolutions = cases.filter(
-        resolved_at__gte=start, resolved_at__lt=end, status=Status.RESOLVED
-    ).values_list("received_at", "resolved_at", "resolve_by")
-    for received_at, resolved_at, resolve_by in resolutions:
-        assert resolved_at is not None  # filtered on it
-        durations.append(max(0.0, (resolved_at - received_at).total_seconds() / DAY_SECONDS))
-        if resolve_by is not None:
-            sla_measured += 1
-            sla_met += resolved_at <= resolve_by
-
-    reopened = (
-        visible_to(Survey.objects.all(), actor)
-        .filter(
-            within_q(region, prefix="aspiration__area__"),
-            fixed=False,
-            answered_at__gte=start,
-            answered_at__lt=end,
+    areas = Area.objects.filter(within_q(region)).values("pk")
+    resolutions = _resolutions(
+        where.visible(Aspiration.objects.all()).filter(
+            area__in=areas, resolved_at__gte=start, resolved_at__lt=end, status=Status.RESOLVED
         )
+    )
+
+    reopened = reopened_rolled + (
+        where.visible(Survey.objects.all())
+        .filter(answered, aspiration__area__in=areas, fixed=False)
         .count()
     )
 
     answers = (
         visible_to(SurveyResponse.objects.all(), actor)
-        .filter(within_q(region, prefix="dialogue__area__"), dialogue__status=DialogueStatus.HELD)
+        .filter(in_areas(region, "dialogue__area"), dialogue__status=DialogueStatus.HELD)
         .annotate(at=Coalesce("dialogue__actual_start", "dialogue__planned_start"))
         .filter(at__gte=start, at__lt=end)
         .values_list("scores", flat=True)
@@ -491,12 +692,12 @@ def _figures(*, where: _Where, period_start: date, period_end: date) -> Figures:
         resolved=resolved,
         considered=considered,
         share_resolved=share(resolved, considered),
-        resolved_in_period=len(durations),
-        median_days=quantile(durations, 0.5),
-        p90_days=quantile(durations, 0.9),
-        sla_measured=sla_measured,
-        sla_met=sla_met,
-        sla_compliance=share(sla_met, sla_measured),
+        resolved_in_period=resolutions.count,
+        median_days=resolutions.median,
+        p90_days=resolutions.p90,
+        sla_measured=resolutions.sla_measured,
+        sla_met=resolutions.sla_met,
+        sla_compliance=share(resolutions.sla_met, resolutions.sla_measured),
         reopened_not_fixed=reopened,
         scores=survey_scores,
         topics=_topics(where, start, end),
@@ -537,6 +738,7 @@ def unit_dashboard(
             )
         region = [area]
     questions = list(SurveyQuestion.objects.filter(is_active=True, kind=QuestionKind.SCALE))
+    zone = resolve_zone(unit.area).value
     where = _Where(
         actor=actor,
         unit=unit,
@@ -544,6 +746,10 @@ def unit_dashboard(
         narrowed=area is not None,
         children=_children(region, area),
         questions=questions,
+        fully_visible=region_fully_visible(actor, region),
+        rollup=rollup_view(ZoneInfo(zone), actor)
+        if rollup_usable(actor=actor, unit_zone=zone, region=region)
+        else None,
     )
     before_start, before_end = previous_period(period_start, period_end)
     current = _figures(where=where, period_start=period_start, period_end=period_end)

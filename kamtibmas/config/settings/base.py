@@ -14,6 +14,8 @@ Environment variables (all optional on a developer machine):
 ``KAMTIBMAS_BEHIND_PROXY``    ``1`` when a TLS-terminating proxy sets X-Forwarded-Proto
 ``KAMTIBMAS_BENCH_BASELINES`` ``1`` serves the benchmark baselines under ``/bench/baselines/``
                               (``bench/bench_api.py``; never on a public server)
+``KAMTIBMAS_DASHBOARD_ROLLUP`` ``0`` makes the dashboards count every case live (default ``1``:
+                              from the roll-up once the worker has built it)
 ``KAMTIBMAS_MAP_TILES``       tile URL template of the maps, e.g.
                               ``https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png``; its host is
                               added to the CSP's img-src. Empty (the default): no tiles, the
@@ -445,7 +447,11 @@ KAMTIBMAS_PERIODIC_JOBS: list[tuple[str, int, str]] = [
     ("aid.imports_wipe", 3600, "kamtibmas.aid.household_imports.household_imports_wipe_stale"),
     # Nightly: deletes or anonymises the personal data whose retention period is over.
     ("privacy.retention_sweep", 86400, "kamtibmas.privacy.retention.retention_sweep"),
+    # The dashboards' roll-up of received cases (dashboards.rollup): the days changed since.
+    ("dashboards.rollup", 300, "kamtibmas.dashboards.rollup.cases_rollup_refresh"),
 ]
+# Dashboards read received cases from that roll-up once it has run (0: always live).
+KAMTIBMAS_DASHBOARD_ROLLUP = env_bool("KAMTIBMAS_DASHBOARD_ROLLUP", True)
 # django-tasks-db logs each poll of its loop at INFO; `kamtibmas worker -v 2` shows them.
 LOGGING["loggers"]["django_tasks_db"] = {"level": "WARNING"}  # type: ignore[index]
 
