@@ -201,6 +201,9 @@ def test_tenancy(bekasi, recorded):
         ask(bekasi.resident, recorded)
 
 
+# The real worker closes its database connections, as in production: a test
+# transaction would not survive that on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_the_real_worker_records_a_failure_once(bekasi, recorded, monkeypatch):
     from django.core.management import call_command
 

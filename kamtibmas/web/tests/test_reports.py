@@ -45,6 +45,9 @@ def pdf_url(report) -> str:
     return f"/staff/reports/{report.pk}.pdf"
 
 
+# The real worker closes its database connections, as in production: a test
+# transaction would not survive that on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_ask_watch_and_download_a_closing_report(client, bekasi, recorded):
     signed_in(client, bekasi.officer_selatan)
 
