@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 
 class ChosenLanguageMiddleware:
@@ -37,4 +37,25 @@ class ChosenLanguageMiddleware:
             translation.deactivate()
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+class PersonalPagesNoStoreMiddleware:
+    """``Cache-Control: private, no-store`` on every answer to a signed-in user or an
+    API client (SECURITY.md 12): what staff and residents see once signed in holds
+    personal data, and no browser cache, proxy or shared phone may keep a copy.
+
+    A view that chose its own caching for such a request keeps ``private`` and gains
+    ``no-store``; anonymous public pages are left to their views (and ``pagecache``).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or "HTTP_AUTHORIZATION" in request.META:
+            patch_cache_control(response, private=True, no_store=True)
         return response

@@ -133,6 +133,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle and absolute session limits, disabled users, staff second factor.
     "kamtibmas.accounts.middleware.AccountSessionMiddleware",
+    "kamtibmas.core.middleware.PersonalPagesNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -342,6 +343,11 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # The __Host- prefix: the browser keeps these cookies only when they are secure,
+    # for the whole site and for this host alone (no Domain), so a sibling subdomain
+    # cannot set or overwrite them (SECURITY.md 12).
+    SESSION_COOKIE_NAME = "__Host-kamtibmas_session"
+    CSRF_COOKIE_NAME = "__Host-kamtibmas_csrf"
     LANGUAGE_COOKIE_SECURE = True
 
 LOGGING = {
