@@ -33,7 +33,7 @@ from kamtibmas.aid.models import AidItem, AidLocation, AidProgram, Handout, Hous
 from kamtibmas.aid.services import stock_balances
 from kamtibmas.areas.models import Area, AreaLevel, within_q
 from kamtibmas.core.scope import visible_to
-from kamtibmas.core.timefmt import format_local, format_local_date
+from kamtibmas.core.timefmt import format_local, format_local_date, local_today
 from kamtibmas.privacy.models import AuditAction
 from kamtibmas.privacy.services import audit_record_many
 
@@ -74,7 +74,7 @@ def _refusal(program: AidProgram, served: list[Handout]) -> str:
         }
     if program.min_days_between:
         next_day = last.local_day + timedelta(days=program.min_days_between)
-        if timezone.localdate() < next_day:
+        if local_today(program.unit.area) < next_day:
             return _("Received on %(day)s; the next package from %(next)s.") % {
                 "day": format_local_date(last.local_day),
                 "next": format_local_date(next_day),

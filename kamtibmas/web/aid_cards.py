@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -25,6 +24,7 @@ from kamtibmas.aid.services import household_by_card
 from kamtibmas.areas.models import Area, within_q
 from kamtibmas.certificates.printing import PDF_MEDIA_TYPE
 from kamtibmas.core.scope import visible_to
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.privacy.models import AuditAction
 from kamtibmas.privacy.services import audit_record
 from kamtibmas.web.aid_staff import (
@@ -60,8 +60,9 @@ def cards_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _programs_for(household: Household, request: HttpRequest) -> list[AidProgram]:
-    """The programs the officer may see that run today for the household's area."""
-    today = timezone.localdate()
+    """The programs the officer may see that run today (the household's calendar day)
+    for the household's area."""
+    today = local_today(household.area)
     programs = visible_to(
         AidProgram.objects.filter(starts_on__lte=today, ends_on__gte=today).prefetch_related(
             "areas", "locations"

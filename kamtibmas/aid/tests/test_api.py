@@ -18,6 +18,7 @@ from kamtibmas.aid.services import stock_balances
 from kamtibmas.aid.tests.conftest import KK
 from kamtibmas.api.tests.client import api_client
 from kamtibmas.api.tests.openapi_check import openapi_document, problems, response_schema
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.privacy.models import AuditAction, AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ OTHER_KK = "3275040101090022"
 @pytest.fixture(autouse=True)
 def during_the_program(aid):
     """Hand-outs happen now; make the program run through today."""
-    today = timezone.localdate()
+    today = local_today()
     AidProgram.objects.filter(pk=aid.program.pk).update(
         starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=30)
     )
@@ -62,7 +63,7 @@ def handout_body(aid, **changes: Any) -> dict[str, Any]:
 
 
 def program_body(aid, **changes: Any) -> dict[str, Any]:
-    today = timezone.localdate()
+    today = local_today()
     data: dict[str, Any] = {
         "name": "Sembako Jumat Berkah",
         "sponsor": "Bhayangkari",

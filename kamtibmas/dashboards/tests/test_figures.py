@@ -25,6 +25,7 @@ from kamtibmas.aspirations.models import Status
 from kamtibmas.certificates.models import Certificate, ReportSource
 from kamtibmas.certificates.services import certificate_issue, loss_report_start
 from kamtibmas.certificates.tests.conftest import SITI_NIK, desk, identity
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.dashboards.tables import TABLE_NAMES, dashboard_tables
 from kamtibmas.dashboards.tests.test_selectors import board, scene
 from kamtibmas.engagements.models import FollowUp, FollowUpStatus, OutreachTopic, TopicDelivered
@@ -68,7 +69,7 @@ def certificate(desk, unit, *, days_ago: float, items, lost_area=None, area=None
 def follow_up(
     dialogue, owner, *, due_days_ago: int, created_days_ago: float = 0, **changes
 ) -> FollowUp:
-    today = timezone.localdate() + timedelta(days=1)
+    today = local_today() + timedelta(days=1)
     task = follow_up_create(
         dialogue=dialogue, title="Pasang lampu jalan", owner=owner, due_date=today
     )

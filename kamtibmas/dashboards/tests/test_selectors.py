@@ -46,7 +46,7 @@ def answers(dialogue: Dialogue, code: str, values: list[int], tag: str) -> None:
         SurveyResponse.objects.create(
             dialogue=dialogue,
             voter_digest=f"{tag}-{code}-{i}",
-            answered_on=timezone.localdate(),
+            answered_on=local_today(),
             scores={code: value},
         )
 

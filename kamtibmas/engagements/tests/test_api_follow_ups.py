@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from kamtibmas.api.tests.client import api_client
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.models import FollowUp, FollowUpStatus
 from kamtibmas.engagements.services import follow_up_create
 
@@ -15,7 +15,7 @@ BASE = "/api/v1/engagements"
 
 
 def _due(days: int = 14) -> str:
-    return (timezone.localdate() + timedelta(days=days)).isoformat()
+    return (local_today() + timedelta(days=days)).isoformat()
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def promise(bekasi, ngopi):
         dialogue=ngopi,
         title="Pasang lampu gang 3",
         owner=bekasi.officer_selatan,
-        due_date=timezone.localdate() + timedelta(days=14),
+        due_date=local_today() + timedelta(days=14),
     )
 
 

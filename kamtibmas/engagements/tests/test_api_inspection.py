@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from kamtibmas.api.tests.client import api_client
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.models import FollowUp, Inspection, InspectionFinding
 
 INSPECTED_AT = "2025-07-31T12:30:00+07:00"
@@ -39,7 +39,7 @@ def test_no_inspection_yet_is_404(bekasi, ngopi):
 
 def test_findings_are_recorded_by_item_code_and_problems_become_follow_ups(bekasi, ngopi):
     client = api_client(bekasi.officer_selatan, language="en")
-    due = (timezone.localdate() + timedelta(days=7)).isoformat()
+    due = (local_today() + timedelta(days=7)).isoformat()
 
     response = client.put(
         _url(ngopi),

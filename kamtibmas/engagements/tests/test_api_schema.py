@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kamtibmas.api.tests.client import api_client, send
 from kamtibmas.api.tests.openapi_check import assert_documented, openapi_document, problems
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.services import (
     attendee_sign_in,
     dialogue_official_add,
@@ -66,7 +67,7 @@ def test_answers_fit_their_documented_schemas(bekasi, ngopi, planned):
         dialogue=ngopi,
         title="Pasang lampu",
         owner=bekasi.officer_selatan,
-        due_date=timezone.localdate() + timedelta(days=3),
+        due_date=local_today() + timedelta(days=3),
     )
     client = api_client(bekasi.commander_polres)
     start = timezone.now() + timedelta(days=2)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kamtibmas.api.tests.client import api_client, send
 from kamtibmas.api.tests.openapi_check import openapi_document
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.models import Dialogue, FollowUp, InspectionItem, OutreachTopic
 from kamtibmas.engagements.services import (
     FindingInput,
@@ -22,7 +23,7 @@ from kamtibmas.engagements.services import (
     inspection_record,
 )
 
-DUE = (timezone.localdate() + timedelta(days=10)).isoformat()
+DUE = (local_today() + timedelta(days=10)).isoformat()
 NOW = "2025-07-31T12:00:00+07:00"
 
 # (method, path, body). {d}: the dialogue, {o}: one of its officials, {f}: one of its

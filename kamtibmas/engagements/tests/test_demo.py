@@ -13,7 +13,7 @@ from kamtibmas.accounts.models import User
 from kamtibmas.areas.models import Area, Unit
 from kamtibmas.areas.tests.conftest import full_registry  # noqa: F401 (module fixture)
 from kamtibmas.core.demo import demo_steps
-from kamtibmas.core.timefmt import format_local
+from kamtibmas.core.timefmt import format_local, local_today
 from kamtibmas.engagements.demo import REFERENCE_TITLE, SELATAN, other_specs
 from kamtibmas.engagements.models import (
     Dialogue,
@@ -201,7 +201,7 @@ def test_upcoming_public_dialogues_and_cancellations_are_announced():
 def test_follow_ups_are_open_overdue_and_done():
     statuses = set(FollowUp.objects.values_list("status", flat=True))
     due_later = FollowUp.objects.filter(
-        status=FollowUpStatus.OPEN, due_date__gte=timezone.localdate(), finding__isnull=True
+        status=FollowUpStatus.OPEN, due_date__gte=local_today(), finding__isnull=True
     )
 
     assert statuses == {FollowUpStatus.OPEN, FollowUpStatus.DONE}

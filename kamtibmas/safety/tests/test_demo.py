@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from kamtibmas.accounts.models import Role, User
 from kamtibmas.areas.models import Unit
 from kamtibmas.areas.registry import registry_read
 from kamtibmas.areas.services import area_registry_load
 from kamtibmas.core.demo import demo_steps
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.safety.index import Component
 from kamtibmas.safety.selectors import dialogue_recommendations
 
@@ -27,7 +26,7 @@ def test_rw_024_kayuringin_jaya_ranks_among_the_high_need_areas(db):
         step()
     polres = Unit.objects.get(name="Polres Metro Bekasi Kota")
     kapolres = User.objects.get(role=Role.COMMANDER, unit=polres)
-    today = timezone.localdate()
+    today = local_today()
     planning = dialogue_recommendations(
         actor=kapolres,
         unit=polres,

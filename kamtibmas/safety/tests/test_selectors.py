@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from kamtibmas.accounts.models import Role
 from kamtibmas.aspirations.models import Status
 from kamtibmas.conftest import make_user
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.safety.index import Component
 from kamtibmas.safety.models import SafetyWeights
 from kamtibmas.safety.selectors import area_index, dialogue_recommendations
@@ -19,7 +19,7 @@ from kamtibmas.safety.tests.factories import case, held_dialogue, households, in
 
 
 def period(days: int = 90):
-    today = timezone.localdate()
+    today = local_today()
     return {"period_start": today - timedelta(days=days), "period_end": today}
 
 
@@ -88,7 +88,7 @@ def test_the_unit_weights_are_used(scene):
 
 
 def test_a_reversed_period_is_refused(area):
-    today = timezone.localdate()
+    today = local_today()
     with pytest.raises(ValidationError) as error:
         area_index(
             actor=area.commander_selatan,

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
 from kamtibmas.aid.models import AidProgram
 from kamtibmas.aid.services import aid_handout_record, aid_program_create, household_register
 from kamtibmas.aid.tests.conftest import KK, aid
 from kamtibmas.aid.tests.test_documents import FAR_KK, FAR_NAME, NEIGHBOURS, handed
+from kamtibmas.core.timefmt import local_today
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def english_client(client):
 
 
 def test_the_list_shows_started_programs_of_every_unit_without_signing_in(client, handed):
-    today = timezone.now().date()
+    today = local_today()
     future = aid_program_create(
         actor=handed.aid.officer_timur, unit=handed.aid.polsek_timur, name="Sembako Tahun Depan",
         starts_on=today + timedelta(days=10), ends_on=today + timedelta(days=40),
@@ -115,7 +116,7 @@ def test_the_dialogue_program_page_names_no_family_and_no_rt(client, handed):
 
 
 def test_a_program_starts_showing_on_its_first_day(client, aid):
-    today = timezone.now().date()
+    today = local_today()
     AidProgram.objects.filter(pk=aid.program.pk).update(
         starts_on=today + timedelta(days=1), ends_on=today + timedelta(days=30)
     )

@@ -7,12 +7,12 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from kamtibmas.aid.models import AidProgram, Handout, StockEntry
 from kamtibmas.aid.services import stock_balances
 from kamtibmas.aid.tests.conftest import KK, aid
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ __all__ = ["aid"]  # the fixture, imported for this module
 @pytest.fixture
 def running(aid):
     """The fixture's program, running today."""
-    today = timezone.now().date()
+    today = local_today()
     AidProgram.objects.filter(pk=aid.program.pk).update(
         starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=30)
     )

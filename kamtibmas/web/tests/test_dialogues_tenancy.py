@@ -216,7 +216,7 @@ def test_another_dialogues_rows_are_404_through_ones_own(client, bekasi, theirs,
 
 def test_lists_and_calendar_leave_out_another_units_dialogues(client, bekasi, theirs, mine):
     client.force_login(bekasi.officer_selatan)
-    month = timezone.now().date() - timedelta(days=2)
+    month = local_today() - timedelta(days=2)
     for address in (
         reverse("web:dialogue-list"),
         reverse("web:dialogue-calendar") + f"?month={month:%Y-%m}",

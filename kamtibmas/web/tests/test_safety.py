@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kamtibmas.accounts.models import Role
 from kamtibmas.conftest import make_user
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.models import Dialogue, DialogueStatus
 from kamtibmas.safety.tests.conftest import area, english
 from kamtibmas.safety.tests.factories import case, held_dialogue
@@ -81,7 +82,7 @@ def test_a_higher_commander_chooses_a_unit_below(client, scene):
 
 
 def test_a_reversed_period_is_refused_with_a_message(client, scene):
-    today = timezone.localdate()
+    today = local_today()
     response = signed_in(client, scene.commander_selatan).get(
         URL, {"period_start": today, "period_end": today - timedelta(days=3)}
     )
@@ -172,7 +173,7 @@ def test_before_and_after_states_its_method_and_refuses_a_reversed_period(client
     html = response.content.decode()
     assert 'id="method"' in html and "not proof" in html
     assert response.context["summary"].effects[0].before == 1
-    today = timezone.localdate()
+    today = local_today()
     bad = client.get(
         "/staff/safety/effects/",
         {"period_start": today, "period_end": today - timedelta(days=3)},

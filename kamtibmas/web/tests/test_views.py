@@ -15,6 +15,7 @@ from django.test import Client, RequestFactory
 from django.utils import translation
 from django.views.defaults import server_error
 
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.web import views
 
 PAGE_BUDGET_BYTES = 150 * 1024  # §9 P9
@@ -472,10 +473,10 @@ def test_staff_home_lists_next_dialogues_and_follow_ups(client, bekasi):
         dialogue=dialogue,
         title="Pasang lampu gang 3",
         owner=bekasi.officer_selatan,
-        due_date=timezone.localdate() + timedelta(days=1),
+        due_date=local_today() + timedelta(days=1),
     )
     follow_up.__class__.objects.filter(pk=follow_up.pk).update(
-        due_date=timezone.localdate() - timedelta(days=3)
+        due_date=local_today() - timedelta(days=3)
     )
     client.force_login(bekasi.officer_selatan)
     page = client.get("/staff/").content.decode()
