@@ -287,6 +287,37 @@ INVENTORY: dict[str, ModelUse] = {
             "reason": general("why the staff member accessed the data; no identifiers"),
         },
     ),
+    "privacy.DataSubjectRequest": ModelUse(
+        purpose="audit",
+        retention="audit_log",
+        note="Kept as evidence that the request was answered (UU PDP Art. 31, 47); the "
+        "subject's NIK, phone and KK number and their indexes are removed when it closes, "
+        "and the name too when it was a deletion (`privacy.subject_requests`).",
+        fields={
+            **not_personal(
+                "id",
+                "kind",
+                "status",
+                "unit",
+                "received_at",
+                "due_at",
+                "closed_at",
+                "overdue_alerted_at",
+            ),
+            "subject_user": general("the resident's account, for a request about themselves"),
+            "subject_name": general("the name the person gave"),
+            "subject_nik": identifier("checked on the KTP by the staff member who recorded it"),
+            "subject_nik_index": index_of("subject_nik", "nik"),
+            "subject_phone": identifier(),
+            "subject_phone_index": index_of("subject_phone", "phone"),
+            "subject_kk": identifier(),
+            "subject_kk_index": index_of("subject_kk", "kk"),
+            "details": general("what the person asks, in their words (e.g. the correct spelling)"),
+            "recorded_by": STAFF_LINK,
+            "handled_by": STAFF_LINK,
+            "resolution": general("the handler's note or reason for refusal; no identifiers"),
+        },
+    ),
     # -- engagements --------------------------------------------------------------
     **{
         f"engagements.{name}": ModelUse(

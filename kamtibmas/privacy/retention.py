@@ -319,20 +319,28 @@ def _aspiration_contact(cutoff: datetime, days: int, dry_run: bool) -> int:
         | Exists(Submission.objects.filter(_submission_holds_identity(), aspiration=OuterRef("pk")))
     )
     cases = Aspiration.objects.filter(_closed_before(cutoff)).filter(holds_contact)
+    return _sweep(
+        cases,
+        code="aspiration_contact",
+        days=days,
+        dry_run=dry_run,
+        apply=aspiration_contact_clear,
+    )
 
-    def apply(ids: list[int]) -> Done:
-        count = Aspiration.objects.filter(pk__in=ids).update(**_CONTACT_CLEARED)
-        submissions = (
-            Submission.objects.filter(aspiration_id__in=ids)
-            .filter(_submission_holds_identity())
-            .update(**_SUBMISSION_CLEARED)
-        )
-        return [
-            ("aspirations.Aspiration", AuditAction.UPDATE, count, sorted(_CONTACT_CLEARED)),
-            ("open311.Submission", AuditAction.UPDATE, submissions, sorted(_SUBMISSION_CLEARED)),
-        ]
 
-    return _sweep(cases, code="aspiration_contact", days=days, dry_run=dry_run, apply=apply)
+def aspiration_contact_clear(ids: list[int]) -> Done:
+    """Remove the reporter's identity and contact from the cases ``ids`` (and their
+    Open311 submissions). Also used for a data subject's deletion request."""
+    count = Aspiration.objects.filter(pk__in=ids).update(**_CONTACT_CLEARED)
+    submissions = (
+        Submission.objects.filter(aspiration_id__in=ids)
+        .filter(_submission_holds_identity())
+        .update(**_SUBMISSION_CLEARED)
+    )
+    return [
+        ("aspirations.Aspiration", AuditAction.UPDATE, count, sorted(_CONTACT_CLEARED)),
+        ("open311.Submission", AuditAction.UPDATE, submissions, sorted(_SUBMISSION_CLEARED)),
+    ]
 
 
 _CONTENT_CLEARED: dict[str, Any] = {
@@ -363,12 +371,14 @@ def _case_content(code: str, anonymous: bool) -> Callable[[datetime, int, bool],
             .filter(privacy if anonymous else ~privacy)
             .filter(holds_content)
         )
-        return _sweep(cases, code=code, days=days, dry_run=dry_run, apply=_clear_case_content)
+        return _sweep(cases, code=code, days=days, dry_run=dry_run, apply=case_content_clear)
 
     return sweep
 
 
-def _clear_case_content(ids: list[int]) -> Done:
+def case_content_clear(ids: list[int]) -> Done:
+    """Remove what describes people from the closed cases ``ids``; category, area,
+    dates and status stay. Also used for a data subject's deletion request."""
     photos = AspirationPhoto.objects.filter(aspiration_id__in=ids)
     storage = AspirationPhoto._meta.get_field("image").storage
     names = [name for name in photos.values_list("image", flat=True) if name]
@@ -425,16 +435,24 @@ def _loss_report_identity(cutoff: datetime, days: int, dry_run: bool) -> int:
     reports = (
         LossReport.objects.exclude(status=ReportStatus.DRAFT).filter(expired).filter(holds_identity)
     )
+    return _sweep(
+        reports,
+        code="loss_report_identity",
+        days=days,
+        dry_run=dry_run,
+        apply=loss_report_identity_clear,
+    )
 
-    def apply(ids: list[int]) -> Done:
-        count = LossReport.objects.filter(pk__in=ids).update(**_IDENTITY_CLEARED)
-        items = LostItem.objects.filter(report_id__in=ids).update(details_json="{}")
-        return [
-            ("certificates.LossReport", AuditAction.UPDATE, count, sorted(_IDENTITY_CLEARED)),
-            ("certificates.LostItem", AuditAction.UPDATE, items, ["details_json"]),
-        ]
 
-    return _sweep(reports, code="loss_report_identity", days=days, dry_run=dry_run, apply=apply)
+def loss_report_identity_clear(ids: list[int]) -> Done:
+    """Remove the reporter's identity from the loss reports ``ids``; the reference,
+    item types and certificate register entry stay. Also used for a deletion request."""
+    count = LossReport.objects.filter(pk__in=ids).update(**_IDENTITY_CLEARED)
+    items = LostItem.objects.filter(report_id__in=ids).update(details_json="{}")
+    return [
+        ("certificates.LossReport", AuditAction.UPDATE, count, sorted(_IDENTITY_CLEARED)),
+        ("certificates.LostItem", AuditAction.UPDATE, items, ["details_json"]),
+    ]
 
 
 def _loss_report_draft(cutoff: datetime, days: int, dry_run: bool) -> int:
@@ -527,20 +545,25 @@ def _household(cutoff: datetime, days: int, dry_run: bool) -> int:
         .exclude(kk_index__startswith=HOUSEHOLD_INDEX_PREFIX)
         .exclude(handouts__program__ends_on__gte=cutoff.date())
     )
+    return _sweep(
+        households, code="household", days=days, dry_run=dry_run, apply=household_anonymise
+    )
 
-    def apply(ids: list[int]) -> Done:
-        confirmations, _by_model = HandoutConfirmation.objects.filter(
-            handout__household_id__in=ids
-        ).delete()
-        handouts = Handout.objects.filter(household_id__in=ids).update(recipient_name=REMOVED)
-        count = Household.objects.filter(pk__in=ids).update(**_HOUSEHOLD_CLEARED)
-        return [
-            ("aid.Household", AuditAction.UPDATE, count, sorted(_HOUSEHOLD_CLEARED)),
-            ("aid.Handout", AuditAction.UPDATE, handouts, ["recipient_name"]),
-            ("aid.HandoutConfirmation", AuditAction.DELETE, confirmations, ["*"]),
-        ]
 
-    return _sweep(households, code="household", days=days, dry_run=dry_run, apply=apply)
+def household_anonymise(ids: list[int]) -> Done:
+    """Remove what identifies the households ``ids`` and their recipients; size,
+    children count and hand-outs stay for the aid ledger. Also used for a deletion
+    request."""
+    confirmations, _by_model = HandoutConfirmation.objects.filter(
+        handout__household_id__in=ids
+    ).delete()
+    handouts = Handout.objects.filter(household_id__in=ids).update(recipient_name=REMOVED)
+    count = Household.objects.filter(pk__in=ids).update(**_HOUSEHOLD_CLEARED)
+    return [
+        ("aid.Household", AuditAction.UPDATE, count, sorted(_HOUSEHOLD_CLEARED)),
+        ("aid.Handout", AuditAction.UPDATE, handouts, ["recipient_name"]),
+        ("aid.HandoutConfirmation", AuditAction.DELETE, confirmations, ["*"]),
+    ]
 
 
 # -- The ledger and the audit log ---------------------------------------------------

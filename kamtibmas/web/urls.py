@@ -10,6 +10,7 @@ from kamtibmas.web import (
     aid_staff,
     aspirations_public,
     aspirations_staff,
+    audit,
     certificates_public,
     certificates_staff,
     dashboard,
@@ -19,6 +20,7 @@ from kamtibmas.web import (
     press,
     reports,
     safety,
+    subject_requests,
     surveys,
     views,
 )
@@ -46,7 +48,9 @@ urlpatterns = [
     *maps.urlpatterns,
     *safety.urlpatterns,
     *dashboard.urlpatterns,
+    *audit.urlpatterns,
     *press.urlpatterns,
     *surveys.urlpatterns,
     *reports.urlpatterns,
+    *subject_requests.urlpatterns,
 ]

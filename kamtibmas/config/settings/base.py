@@ -368,6 +368,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("KAMTIBMAS_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replaces Django's own handlers of "django": its mail_admins (the request's
+        # address, browser and body in an error e-mail) and its DEBUG console see each
+        # record before the redacting console above does (SECURITY.md 5, 14).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
@@ -453,6 +457,12 @@ KAMTIBMAS_PERIODIC_JOBS: list[tuple[str, int, str]] = [
     ("aid.imports_wipe", 3600, "kamtibmas.aid.household_imports.household_imports_wipe_stale"),
     # Nightly: deletes or anonymises the personal data whose retention period is over.
     ("privacy.retention_sweep", 86400, "kamtibmas.privacy.retention.retention_sweep"),
+    # Data-subject requests past their 72 hours alert the commanders, once each.
+    (
+        "privacy.subject_requests_overdue",
+        300,
+        "kamtibmas.privacy.subject_requests.subject_requests_alert_overdue",
+    ),
     # The dashboards' roll-up of received cases (dashboards.rollup): the days changed since.
     ("dashboards.rollup", 300, "kamtibmas.dashboards.rollup.cases_rollup_refresh"),
 ]
