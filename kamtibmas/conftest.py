@@ -3,7 +3,9 @@ police units and one user per role, built through the services."""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +16,7 @@ from kamtibmas.accounts.middleware import SEEN_KEY, SIGNED_IN_KEY
 from kamtibmas.accounts.models import Role, User
 from kamtibmas.areas.models import Area, AreaKind, AreaLevel, UnitKind
 from kamtibmas.areas.services import area_create, area_rw_get_or_create, unit_create
+from kamtibmas.privacy.redaction import identifiers_in, record_text
 
 #: Django's own ``Client._login``, which ``force_login`` and ``login`` call.
 CLIENT_LOGIN = Client._login  # type: ignore[attr-defined]
@@ -38,6 +41,52 @@ def _staff_second_factor(request, monkeypatch):
     monkeypatch.setattr(Client, "_login", _login_past_second_factor)
     if "live_server" in request.fixturenames:
         request.getfixturevalue("settings").KAMTIBMAS_STAFF_OTP = False
+
+
+#: Opt-out of the log check below, for a test that logs personal data on purpose (to
+#: test the redaction itself).
+LOGS_PERSONAL_DATA = "logs_personal_data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{LOGS_PERSONAL_DATA}: logs a NIK, KK or phone number on purpose (to test the "
+        "redaction): exempt from the log check of every test",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _logs_hold_no_identifiers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """SECURITY.md 5: no test, and so no code path it runs, logs a NIK, KK or phone
+    number. Every record made while the test runs (its fixtures included, any logger,
+    any thread) is read as it is made: the redacting filter of the logging settings
+    rewrites records in place at the first handler, and ``django.server`` does not
+    propagate, so a handler on the root logger would see clean text or nothing. What
+    is found fails the test, at teardown, with the logger and the text."""
+    if request.node.get_closest_marker(LOGS_PERSONAL_DATA):
+        yield
+        return
+    found: list[str] = []
+    make_record = logging.getLogRecordFactory()
+
+    def read_as_made(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        if identifiers := identifiers_in(record_text(record)):
+            found.append(f"{record.name} {record.levelname}: {identifiers} in {record.msg!r}")
+        return record
+
+    logging.setLogRecordFactory(read_as_made)
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(make_record)
+    if found:
+        pytest.fail(
+            "A NIK, KK or phone number was logged (SECURITY.md 5); log ids, not the "
+            "numbers:\n" + "\n".join(found),
+            pytrace=False,
+        )
 
 
 def make_user(username: str, role: Role, unit=None, **extra) -> User:

@@ -158,7 +158,9 @@ _last_recorded: dict[str, float] = {}
 
 def api_token_authenticate(raw: str) -> User | None:
     """The active user an unexpired, unrevoked token belongs to, or ``None``. Records
-    when it was used. The user's ``api_token_scopes`` holds what the token allows.
+    when a staff member's token was used; never a resident's, which sends anonymous
+    reports: the time would tie the account to one (SECURITY.md 14). The user's
+    ``api_token_scopes`` holds what the token allows.
 
     One query (a token and its user) read with a cursor: authentication runs before
     every API request, and the ORM spent four times the database's time composing
@@ -186,7 +188,7 @@ def api_token_authenticate(raw: str) -> User | None:
     user.api_token_scopes = frozenset(scopes.split())
     # Written at most once a minute per token and process: not on every request.
     clock = time.monotonic()
-    if clock - _last_recorded.get(digest, -math.inf) > 60:
+    if user.role != Role.RESIDENT and clock - _last_recorded.get(digest, -math.inf) > 60:
         with transaction.atomic():
             ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
         _last_recorded[digest] = clock

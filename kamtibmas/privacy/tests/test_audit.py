@@ -10,7 +10,7 @@ from kamtibmas.privacy.redaction import RedactIdentifiersFilter, redact
 from kamtibmas.privacy.services import audit_record
 
 
-def test_audit_record_names_who_what_and_why(bekasi):
+def test_security_5_audit_record_names_who_what_and_why(bekasi):
     entry = audit_record(
         actor=bekasi.officer_selatan,
         action=AuditAction.READ,
@@ -99,6 +99,7 @@ def test_redaction_leaves_ordinary_numbers_and_area_codes(text):
     assert redact(text) == text
 
 
+@pytest.mark.logs_personal_data
 def test_log_records_are_redacted_including_tracebacks(caplog):
     logger = logging.getLogger("kamtibmas.test")
     logger.addFilter(RedactIdentifiersFilter())
@@ -117,6 +118,7 @@ def test_log_records_are_redacted_including_tracebacks(caplog):
     assert all(r.exc_info is None and r.args is None for r in caplog.records)
 
 
+@pytest.mark.logs_personal_data
 def test_django_request_errors_reach_the_log_redacted(client, db, settings, capfd):
     """The real configuration: a 500 logged by django.request through our handler."""
     import logging.config
