@@ -164,7 +164,7 @@ def test_confidential_identity_is_for_police_handlers_only_and_audited(c2, submi
     assert aspiration_identity(user=c2.officer_timur, aspiration=case, reason="x") is None
 
 
-def test_public_surfaces_coarsen_non_public_cases(c2, submit):
+def test_security_15_public_surfaces_coarsen_non_public_cases(c2, submit):
     named = submit(latitude=-6.24761, longitude=106.99423).aspiration
     hidden = submit(latitude=-6.24761, longitude=106.99423, privacy=Privacy.CONFIDENTIAL).aspiration
     assert public_location(named) == (-6.24761, 106.99423)

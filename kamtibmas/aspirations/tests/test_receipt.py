@@ -10,7 +10,7 @@ from kamtibmas.aspirations.receipt import (
 )
 
 
-def test_code_has_80_bits_in_four_groups_read_aloud():
+def test_security_11_code_has_80_bits_in_four_groups_read_aloud():
     code = receipt_generate()
     groups = code.split("-")
     assert [len(g) for g in groups] == [4, 4, 4, 4]

@@ -406,7 +406,7 @@ def test_roles_that_do_not_handle_loss_reports_are_refused(desk):
     ("who", "unmasked"),
     [("officer", True), ("commander_selatan", True), ("officer_selatan", False), ("admin", False)],
 )
-def test_the_nik_is_shown_in_full_only_to_the_desk_and_commanders(desk, who, unmasked):
+def test_security_9_the_nik_is_shown_in_full_only_to_the_desk_and_commanders(desk, who, unmasked):
     report = desk_report(desk)
     reader = getattr(desk, who)
 

@@ -53,7 +53,7 @@ def test_retired_key_still_verifies():
     assert verify(TEXT, keys=keys(KeyStatus.RETIRED), today=TODAY).valid
 
 
-def test_one_flipped_payload_byte_is_a_bad_signature():
+def test_security_16_one_flipped_payload_byte_is_a_bad_signature():
     # "Polsek" becomes "Qolsek": the payload stays well-formed, only the signature fails.
     tampered = f"{_flip(PAYLOAD_B64, UNIT_BYTE)}.{SIGNATURE_B64}"
     assert b"Qolsek Bekasi" in b64url_decode(tampered.split(".")[0])
@@ -102,7 +102,7 @@ def test_revoked():
     assert verify(TEXT, keys=keys(), today=TODAY, is_revoked=lambda no: False).valid
 
 
-def test_the_number_is_not_looked_up_before_the_signature_is_verified():
+def test_security_17_the_number_is_not_looked_up_before_the_signature_is_verified():
     """SECURITY.md 17: a forged text cannot tell which certificate numbers exist."""
     asked: list[str] = []
 

@@ -70,7 +70,7 @@ def refused(code: str, dialogue, data: bytes, media: Path, **kwargs) -> Validati
     return caught.value
 
 
-def test_the_gps_position_and_every_other_exif_field_are_gone(ngopi, media):
+def test_security_13_the_gps_position_and_every_other_exif_field_are_gone(ngopi, media):
     original = jpeg_with_gps()
     with Image.open(io.BytesIO(original)) as before:
         assert before.getexif().get_ifd(ExifTags.IFD.GPSInfo), "the test photo carries GPS"

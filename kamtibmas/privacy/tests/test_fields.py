@@ -56,12 +56,14 @@ def test_lookup_by_blind_index_finds_any_written_form(officer, written):
     assert list(user_find_by_phone(written)) == [officer]
 
 
-def test_blind_index_depends_on_its_key(officer, settings):
+def test_security_2_blind_index_depends_on_its_key(officer, settings):
     settings.BLIND_INDEX_KEY = "another-key"
     assert list(user_find_by_phone(PHONE)) == []
 
 
-def test_rotation_reencrypts_and_the_new_key_alone_decrypts(bekasi, officer, settings, capsys):
+def test_security_3_rotation_reencrypts_and_the_new_key_alone_decrypts(
+    bekasi, officer, settings, capsys
+):
     old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     before = raw_row(officer)[0]
 

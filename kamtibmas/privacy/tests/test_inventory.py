@@ -69,7 +69,7 @@ def test_the_registry_names_no_model_or_field_that_does_not_exist():
     assert not stale, f"Remove from {INVENTORY_FILE}: {', '.join(stale)}"
 
 
-def test_identifiers_are_encrypted():
+def test_security_1_identifiers_are_encrypted():
     clear, gaps = [], set()
     for field, found in declared_fields():
         if found is None or found.use.classification != Classification.IDENTIFIER:

@@ -363,7 +363,7 @@ def test_dry_run_counts_what_expired_and_changes_nothing(data):
     assert _snapshot() == before
 
 
-def test_sweep_removes_what_expired_and_keeps_the_rest(data):
+def test_security_6_sweep_removes_what_expired_and_keeps_the_rest(data):
     report = retention_sweep(now=NOW)
     assert {result.code: result.rows for result in report.results} == EXPECTED
 

@@ -129,7 +129,7 @@ def test_every_page_waits_for_the_code_after_the_password(bekasi, path):
     assert response["Location"].startswith("/accounts/login/code/?next=")
 
 
-def test_the_code_from_the_app_opens_the_staff_area_and_a_code_is_good_once(bekasi):
+def test_security_10_the_code_from_the_app_opens_the_staff_area_and_a_code_is_good_once(bekasi):
     device = enrolled(bekasi.officer_selatan)
     client = english()
     response = sign_in(client, "bhabin.selatan", next_url="/staff/aspirations/")
@@ -209,7 +209,7 @@ def test_the_deploy_check_refuses_a_server_without_the_second_factor(settings):
 # Guessing -----------------------------------------------------------------------------
 
 
-def test_ten_wrong_passwords_from_one_client_pause_it_but_not_others(bekasi):
+def test_security_10_ten_wrong_passwords_from_one_client_pause_it_but_not_others(bekasi):
     attacker = english(REMOTE_ADDR="203.0.113.7")
     for _ in range(10):
         assert sign_in(attacker, "warga", "wrong password").status_code == 200
@@ -262,7 +262,7 @@ def _age(client: Client, key: str, seconds: int) -> None:
     session.save()
 
 
-def test_thirty_minutes_without_a_request_end_the_session(bekasi):
+def test_security_10_thirty_minutes_without_a_request_end_the_session(bekasi):
     client = english()
     client.force_login(bekasi.officer_selatan)
     assert client.get("/staff/").status_code == 200
