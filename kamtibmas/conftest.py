@@ -4,6 +4,7 @@ police units and one user per role, built through the services."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -54,6 +55,29 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{LOGS_PERSONAL_DATA}: logs a NIK, KK or phone number on purpose (to test the "
         "redaction): exempt from the log check of every test",
     )
+
+
+#: Fixtures through which a test reaches the database (pytest-django's, and what
+#: builds on them: ``item.fixturenames`` holds every fixture a test needs, directly
+#: or not).
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``KAMTIBMAS_TESTS_DATABASE_ONLY=1`` only the tests that reach the database
+    run: CI runs the whole suite on SQLite, then again on PostgreSQL, where a test
+    that never touches the database would only repeat itself."""
+    if os.environ.get("KAMTIBMAS_TESTS_DATABASE_ONLY") != "1":
+        return
+    kept, dropped = [], []
+    for item in items:
+        uses_database = any(
+            item.get_closest_marker(name) for name in ("django_db", "postgres", "browser")
+        ) or bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        (kept if uses_database else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)
