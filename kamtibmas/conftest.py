@@ -69,7 +69,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     that never touches the database would only repeat itself."""
     if os.environ.get("KAMTIBMAS_TESTS_DATABASE_ONLY") != "1":
         return
-    kept, dropped = [], []
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         uses_database = any(
             item.get_closest_marker(name) for name in ("django_db", "postgres", "browser")

@@ -6,7 +6,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
-from kamtibmas.privacy.keys import field_key_add, field_keys_retire, fields_reencrypt
+from kamtibmas.privacy.keys import (
+    BlindIndexDuplicates,
+    BlindIndexKeyFromEnvironment,
+    blind_index_key_rotate,
+    field_key_add,
+    field_keys_retire,
+    fields_reencrypt,
+)
 
 
 class Command(BaseCommand):
@@ -14,7 +21,8 @@ class Command(BaseCommand):
         "Rotate the field-encryption key in two steps: without options, add a new key and "
         "re-encrypt every personal-data column with it; then restart the application "
         "servers and workers and run with --retire to re-encrypt once more and remove the "
-        "old keys."
+        "old keys. With --blind-index, rotate the blind-index key instead (stop the "
+        "application servers and workers first; see docs/operations/key-rotation.md)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,8 +37,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Only re-encrypt with the first configured key (keys given in the environment).",
         )
+        group.add_argument(
+            "--blind-index",
+            action="store_true",
+            help=(
+                "Replace the blind-index key and recompute every blind index with it, with "
+                "the servers and workers stopped; if interrupted, run it again."
+            ),
+        )
 
-    def handle(self, *args: Any, retire: bool, reencrypt_only: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, retire: bool, reencrypt_only: bool, blind_index: bool, **options: Any
+    ) -> None:
+        if blind_index:
+            self._rotate_blind_index()
+            return
         from_env = bool(os.environ.get("KAMTIBMAS_FIELD_ENCRYPTION_KEYS"))
         if from_env and not reencrypt_only:
             raise CommandError(
@@ -64,3 +85,36 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("%(model)s: %(count)d rows re-encrypted") % {"model": label, "count": count}
             )
+
+    def _rotate_blind_index(self) -> None:
+        try:
+            with tqdm(desc=_("Re-indexing"), unit=_(" rows"), file=self.stderr) as bar:
+                counts = blind_index_key_rotate(progress=lambda _label, n: bar.update(n))
+        except BlindIndexKeyFromEnvironment as error:
+            raise CommandError(
+                _(
+                    "The blind-index key comes from KAMTIBMAS_BLIND_INDEX_KEY: the keyring "
+                    "cannot rotate it. Remove the variable to let the keyring in the data "
+                    "directory hold the key (put its value there as blind_index_key first), "
+                    "then run this command again."
+                )
+            ) from error
+        except BlindIndexDuplicates as error:
+            raise CommandError(
+                _(
+                    "These rows would get the same blind index (written while the rotation "
+                    "ran, by a server that was not stopped?): %(rows)s. Nothing was changed "
+                    "in them; merge or remove the duplicates, then run this command again."
+                )
+                % {"rows": ", ".join(error.rows)}
+            ) from error
+        for label, count in counts.items():
+            self.stdout.write(
+                _("%(model)s: %(count)d rows re-indexed") % {"model": label, "count": count}
+            )
+        self.stdout.write(
+            _(
+                "New blind-index key in use, the old one removed. Now restart the "
+                "application servers and workers."
+            )
+        )
