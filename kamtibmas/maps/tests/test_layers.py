@@ -211,6 +211,7 @@ def test_another_app_can_register_a_layer(mapdata):
     def index_build(context):
         return LayerFeatures()
 
+    registered = LAYERS.get("index")  # the safety app's own layer, put back after
     layer_register(Layer("index", "Index", index_build, public=False))
     try:
         assert "index" in {layer.code for layer in layers_offered(public=False)}
@@ -219,6 +220,8 @@ def test_another_app_can_register_a_layer(mapdata):
         assert collection["features"] == [] and collection["kamtibmas"]["layer"] == "index"
     finally:
         del LAYERS["index"]
+        if registered is not None:
+            layer_register(registered)
 
 
 def _grow(mapdata, n):
