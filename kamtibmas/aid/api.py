@@ -55,7 +55,7 @@ from kamtibmas.api.errors import ApiError
 from kamtibmas.api.idempotency import HEADER, IDEMPOTENT, idempotent
 from kamtibmas.api.operations import operation
 from kamtibmas.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
-from kamtibmas.api.schemas import MAX_ID, StrictQuery
+from kamtibmas.api.schemas import MAX_ID, StrictInput, StrictQuery
 from kamtibmas.areas.models import Unit
 from kamtibmas.core.scope import get_visible_or_404, visible_to
 from kamtibmas.engagements.models import Dialogue
@@ -376,9 +376,8 @@ def create_household(
     return Status(201, AidHouseholdOut.from_orm(household, context={"unmasked": True}))
 
 
-class AidHouseholdQuery(AidPageQuery):
-    kk: str | None = Field(
-        None,
+class AidHouseholdSearchIn(StrictInput):
+    kk: str = Field(
         min_length=1,
         max_length=32,
         description="The KK number (exact): at most one household, its KK shown in full.",
@@ -386,9 +385,7 @@ class AidHouseholdQuery(AidPageQuery):
 
     @field_validator("kk")
     @classmethod
-    def _kk(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
+    def _kk(cls, value: str) -> str:
         try:
             return normalise_kk(value)
         except ValidationError as exc:
@@ -397,22 +394,14 @@ class AidHouseholdQuery(AidPageQuery):
 
 @router.get(
     "/households",
-    description="Households in the areas of your units, newest first; with `kk`, the one "
-    "family with that KK number (none outside your areas). Personal data: one audit row "
-    "per household shown.",
-    **operation(
-        "AidHouseholdList", "Find households, a page at a time", schema=AidHouseholdPageOut
-    ),
+    description="Households in the areas of your units, newest first (KK numbers masked; "
+    "to find one family by its KK, `POST /households/search`). Personal data: one audit "
+    "row per household shown.",
+    **operation("AidHouseholdList", "Households, a page at a time", schema=AidHouseholdPageOut),
 )
-def list_households(request: HttpRequest, query: Query[AidHouseholdQuery]) -> dict[str, Any]:
+def list_households(request: HttpRequest, query: Query[AidPageQuery]) -> dict[str, Any]:
     actor = _actor(request)
     with transaction.atomic():
-        if query.kk is not None:
-            found = services.household_by_kk(query.kk)
-            visible = found is not None and _households(actor).filter(pk=found.pk).exists()
-            households = [found] if found is not None and visible else []
-            items = _household_out(actor, households, unmasked=True, reason="API: KK lookup")
-            return {"items": items, "next_cursor": None}
         page = keyset_page(
             _households(actor).order_by("-created_at", "-pk"),
             field="created_at",
@@ -421,6 +410,25 @@ def list_households(request: HttpRequest, query: Query[AidHouseholdQuery]) -> di
         )
         items = _household_out(actor, page.items, unmasked=False, reason="API: household list")
         return {"items": items, "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/households/search",
+    description="The one family with this KK number, its KK shown in full, as a page of "
+    "at most one (empty outside your areas). The KK travels in the body, never in the "
+    "URL. Personal data: the read is audited.",
+    **operation(
+        "AidHouseholdSearch", "Find a household by its KK number", schema=AidHouseholdPageOut
+    ),
+)
+def search_households(request: HttpRequest, payload: AidHouseholdSearchIn) -> dict[str, Any]:
+    actor = _actor(request)
+    with transaction.atomic():
+        found = services.household_by_kk(payload.kk)
+        visible = found is not None and _households(actor).filter(pk=found.pk).exists()
+        households = [found] if found is not None and visible else []
+        items = _household_out(actor, households, unmasked=True, reason="API: KK lookup")
+        return {"items": items, "next_cursor": None}
 
 
 @router.get(

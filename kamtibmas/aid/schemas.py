@@ -7,7 +7,7 @@ class name, and the names must be unique across the whole document.
 
 KK numbers are masked (``************0011``) in every answer except the two where
 the caller has just sent the full number: the registration of the household and the
-exact lookup ``GET /aid/households?kk=…`` (context ``unmasked``). Echoing back what
+exact lookup ``POST /aid/households/search`` (context ``unmasked``). Echoing back what
 the caller typed reveals nothing; everywhere else a list or a hand-out screen needs
 only the last digits to tell families apart. Times are in the offset of the
 program's unit (``+07:00`` WIB, …).
@@ -340,7 +340,7 @@ class AidHouseholdOut(Schema):
     id: int
     kk_number: str = Field(
         description="Masked (`************0011`) except in the answers to its registration "
-        "and to the exact lookup `?kk=`, where the caller sent it."
+        "and to the exact lookup `POST /households/search`, where the caller sent it."
     )
     head_name: str
     address: str | None

@@ -116,6 +116,11 @@ def _input_message(error: dict[str, Any]) -> str:
         return _("This field is required.")
     if kind == "extra_forbidden":
         return _("Unknown field: this request does not accept it.")
+    if kind == "identifier_in_url":
+        return _(
+            "Identifiers never go in a web address, where logs and browser history keep "
+            "them: send this in the body of the search operation (POST …/search)."
+        )
     if kind == "string_too_long":
         return _("At most %(limit)s characters.") % {"limit": ctx.get("max_length")}
     if kind == "string_too_short":

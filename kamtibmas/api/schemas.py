@@ -77,9 +77,16 @@ class StrictInput(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+#: Query parameters that would carry a personal identifier. No query takes them: a URL
+#: ends up in proxies' logs and browser history (SECURITY.md 12), so every query refuses
+#: them with a pointer to the search operation that reads them from its body instead.
+IDENTIFIER_PARAMETERS = frozenset({"nik", "kk", "kk_number", "phone", "reporter_phone"})
+
+
 class StrictQuery(Schema):
     """Query parameters: unknown ones are refused (422) as unknown body fields are, so
-    that a typo such as ``?stauts=open`` never silently lists everything."""
+    that a typo such as ``?stauts=open`` never silently lists everything; an identifier
+    is refused as such (``identifier_in_url``)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -93,7 +100,13 @@ class StrictQuery(Schema):
             if unknown:
                 raise ValidationError(
                     [
-                        {"type": "extra_forbidden", "loc": ("query", name), "msg": "Extra input"}
+                        {
+                            "type": "identifier_in_url"
+                            if name in IDENTIFIER_PARAMETERS
+                            else "extra_forbidden",
+                            "loc": ("query", name),
+                            "msg": "Extra input",
+                        }
                         for name in unknown
                     ]
                 )

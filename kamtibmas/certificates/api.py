@@ -47,7 +47,7 @@ from kamtibmas.api.errors import ERROR_RESPONSES, ApiError, ErrorOut
 from kamtibmas.api.idempotency import idempotent
 from kamtibmas.api.operations import operation
 from kamtibmas.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_page
-from kamtibmas.api.schemas import MAX_ID, CalendarDay, StrictQuery
+from kamtibmas.api.schemas import MAX_ID, CalendarDay, StrictInput, StrictQuery
 from kamtibmas.areas.models import POLICE_KINDS, Area, Unit
 from kamtibmas.certificates import register, services
 from kamtibmas.certificates.catalogue import ITEM_TYPES
@@ -422,11 +422,22 @@ class LossReportListQuery(StrictQuery):
     unit: int | None = Field(
         None, ge=1, le=MAX_ID, description="Unit id: only it and the units below it."
     )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(None, min_length=1, max_length=200)
+
+
+class LossReportSearchIn(StrictInput):
+    """The list's filters, and the reporter's identifiers, which never go in a URL."""
+
     nik: str | None = Field(
         None, min_length=1, max_length=32, description="The reporter's NIK (exact)."
     )
     phone: str | None = Field(
         None, min_length=1, max_length=32, description="The reporter's phone (exact)."
+    )
+    status: ReportStatus | None = None
+    unit: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Unit id: only it and the units below it."
     )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     cursor: str | None = Field(None, min_length=1, max_length=200)
@@ -440,6 +451,12 @@ class LossReportListQuery(StrictQuery):
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
         return _identifier(value, normalise_phone)
+
+    @model_validator(mode="after")
+    def _an_identifier(self) -> LossReportSearchIn:
+        if self.nik is None and self.phone is None:
+            raise ValueError(_("Give the reporter's NIK or phone number."))
+        return self
 
 
 def _identifier(value: str | None, normalise: Any) -> str | None:
@@ -461,21 +478,43 @@ def _identifier(value: str | None, normalise: Any) -> str | None:
     ),
 )
 def list_loss_reports(request: HttpRequest, query: Query[LossReportListQuery]) -> dict[str, Any]:
-    actor = _actor(request)
+    return _report_page(_actor(request), query)
+
+
+@router.post(
+    "/search",
+    auth=StaffToken(residents=True),
+    description="The list, narrowed to the reports whose reporter has this NIK or phone "
+    "number (exact; both given: both must match). The identifiers travel in the body, "
+    "never in the URL. Audited as the list is.",
+    **operation(
+        "LossReportSearch",
+        "Find loss reports by the reporter's NIK or phone",
+        schema=LossReportPageOut,
+    ),
+)
+def search_loss_reports(request: HttpRequest, payload: LossReportSearchIn) -> dict[str, Any]:
+    return _report_page(_actor(request), payload)
+
+
+def _report_page(actor: User, query: LossReportListQuery | LossReportSearchIn) -> dict[str, Any]:
     reports = _reports(actor)
     if query.status:
         reports = reports.filter(status=query.status)
     unit = _own_unit(actor, query.unit)
     if unit is not None:
         reports = reports.filter(unit__path__startswith=unit.path)
-    reports = loss_reports_by_identifier(reports, nik=query.nik or "", phone=query.phone or "")
+    if isinstance(query, LossReportSearchIn):
+        reports = loss_reports_by_identifier(reports, nik=query.nik or "", phone=query.phone or "")
     page = keyset_page(reports, field="created_at", cursor=query.cursor, limit=query.limit)
     if not _resident(actor):
         audit_record_many(
             actor=actor,
             action=AuditAction.READ,
             subjects=page.items,
-            reason="API: loss report list",
+            reason="API: loss report search"
+            if isinstance(query, LossReportSearchIn)
+            else "API: loss report list",
             fields=["name"],
         )
     return {"items": page.items, "next_cursor": page.next_cursor}

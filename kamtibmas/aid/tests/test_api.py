@@ -230,8 +230,8 @@ def test_a_household_is_registered_with_its_rw_and_rt_and_found_by_kk(aid):
     again = post(client, f"{URL}/households", body)
     assert again.status_code == 422 and fields(again) == {"kk_number": "invalid"}
 
-    found = client.get(f"{URL}/households?kk={KK}")
-    fits("AidHouseholdList", found)
+    found = post(client, f"{URL}/households/search", {"kk": KK})
+    fits("AidHouseholdSearch", found)
     [household] = found.json()["items"]
     assert household["kk_number"] == KK and household["head_name"] == "Ahmad Yani"
     assert AuditEntry.objects.filter(
@@ -258,11 +258,15 @@ def test_household_errors_name_their_fields(aid):
     assert short.status_code == 422
     assert fields(short) == {"kk_number": "invalid", "head_name": "invalid"}
     assert "16 digits" in short.json()["detail"]
-    bad_lookup = client.get(f"{URL}/households?kk=12")
+    bad_lookup = post(client, f"{URL}/households/search", {"kk": "12"})
     assert bad_lookup.status_code == 422 and fields(bad_lookup) == {"kk": "value_error"}
+    # The KK never goes in a URL: the list refuses it, pointing at the search.
+    in_url = client.get(f"{URL}/households?kk={KK}")
+    assert in_url.status_code == 422 and fields(in_url) == {"kk": "identifier_in_url"}
+    assert "POST" in in_url.json()["errors"][0]["message"]
     # Another unit's officer looks up the KK: no household, rather than a leak.
     timur = api_client(aid.officer_timur, language="en")
-    assert timur.get(f"{URL}/households?kk={KK}").json()["items"] == []
+    assert post(timur, f"{URL}/households/search", {"kk": KK}).json()["items"] == []
     assert Household.objects.count() == 1
 
 

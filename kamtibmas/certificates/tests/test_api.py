@@ -438,32 +438,52 @@ def test_the_list_filters_by_status_unit_nik_and_phone_and_audits_each_report(de
         assert answer.status_code == 200, answer.json()
         return [item["reference"] for item in answer.json()["items"]]
 
+    def found(**body: Any) -> list[str]:
+        answer = post(client, f"{URL}/search", body)
+        assert answer.status_code == 200, answer.json()
+        return [item["reference"] for item in answer.json()["items"]]
+
     assert references() == [other.reference, siti.reference]
-    assert references(nik="3275-0465-0590-0002") == [siti.reference]
-    assert references(phone="+62 812 9999 0000") == [other.reference]
+    assert found(nik="3275-0465-0590-0002") == [siti.reference]
+    assert found(phone="+62 812 9999 0000") == [other.reference]
+    assert found(phone="+62 812 9999 0000", unit=desk.post_kayuringin.pk) == [other.reference]
+    assert found(phone="+62 812 9999 0000", status="ready") == []
     assert references(unit=desk.post_kayuringin.pk) == [other.reference]
     assert references(status="ready") == [siti.reference]
     assert references(status="draft") == [other.reference]  # no NIK yet
     assert references(status="issued") == []
     reads = AuditEntry.objects.filter(action=AuditAction.READ, reason="API: loss report list")
-    assert reads.count() == 2 + 1 + 1 + 1 + 1 + 1
-    assert {tuple(entry.fields) for entry in reads} == {("name",)}
+    assert reads.count() == 2 + 1 + 1 + 1
+    searches = AuditEntry.objects.filter(action=AuditAction.READ, reason="API: loss report search")
+    assert searches.count() == 1 + 1 + 1
+    assert {tuple(entry.fields) for entry in reads | searches} == {("name",)}
 
     page = client.get(URL, {"limit": 1}).json()
     assert len(page["items"]) == 1 and page["next_cursor"]
     rest = client.get(URL, {"limit": 1, "cursor": page["next_cursor"]}).json()
     assert [item["reference"] for item in rest["items"]] == [siti.reference]
     fits("LossReportList", client.get(URL))
+    fits("LossReportSearch", post(client, f"{URL}/search", {"nik": "3275046505900002"}))
 
 
-def test_a_list_filter_that_is_not_an_identifier_is_refused(desk):
+def test_a_search_that_is_not_by_an_identifier_is_refused(desk):
     client = api_client(desk.officer, language="en")
-    answer = client.get(URL, {"nik": "1234"})
+    answer = post(client, f"{URL}/search", {"nik": "1234"})
     assert answer.status_code == 422
     (error,) = answer.json()["errors"]
-    assert (error["field"], error["location"]) == ("nik", "query")
+    assert (error["field"], error["location"]) == ("nik", "body")
     assert "16 digits" in error["message"]
+    assert post(client, f"{URL}/search", {"status": "draft"}).status_code == 422
+    assert post(client, f"{URL}/search", {"nik": SITI_NIK, "x": 1}).status_code == 422
+    # Identifiers never go in the URL: the list refuses them, pointing at the search.
+    for name in ("nik", "phone"):
+        in_url = client.get(URL, {name: "081234567890"})
+        assert in_url.status_code == 422
+        (error,) = in_url.json()["errors"]
+        assert (error["field"], error["code"]) == (name, "identifier_in_url")
+        assert "POST" in error["message"]
     assert client.get(URL, {"stauts": "draft"}).status_code == 422
+    assert not AuditEntry.objects.filter(action=AuditAction.READ).exists()
 
 
 def test_the_desk_completes_a_draft(desk):

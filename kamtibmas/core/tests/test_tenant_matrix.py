@@ -862,6 +862,9 @@ API: dict[tuple[str, str], Api] = {
     ("GET", "/api/v1/engagements"): Api("staff"),
     ("GET", "/api/v1/aspirations"): Api("staff"),
     ("GET", "/api/v1/loss-reports"): Api("staff", resident=200),
+    ("POST", "/api/v1/loss-reports/search"): Api(
+        "staff", lambda v: {"nik": v.loss.nik}, resident=200, why="the other's NIK: no leak"
+    ),
     ("GET", "/api/v1/loss-reports/register"): Api("staff"),
     ("GET", "/api/v1/loss-reports/register.xlsx"): Api("staff"),
     ("GET", "/api/v1/certificates"): Api("staff"),
@@ -869,6 +872,9 @@ API: dict[tuple[str, str], Api] = {
     ("GET", "/api/v1/certificates/monthly.xlsx"): Api("staff"),
     ("GET", "/api/v1/aid/programs"): Api("staff"),
     ("GET", "/api/v1/aid/households"): Api("staff"),
+    ("POST", "/api/v1/aid/households/search"): Api(
+        "staff", lambda v: {"kk": v.household.kk_number}, why="the other's KK: no leak"
+    ),
     ("POST", "/api/v1/engagements"): Api(
         "create",
         lambda v: {
