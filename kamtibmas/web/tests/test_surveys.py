@@ -10,7 +10,7 @@ import pytest
 from kamtibmas.privacy.models import AuditEntry
 from kamtibmas.surveys.catalogue import questions_install
 from kamtibmas.surveys.models import SurveyResponse
-from kamtibmas.surveys.services import survey_submit, survey_token
+from kamtibmas.surveys.services import survey_dialogue, survey_submit, survey_token
 from kamtibmas.surveys.tests.test_services import dialogue
 from kamtibmas.web.tests.test_loss_staff_browser import assert_fits_the_phone, watch_for_problems
 
@@ -50,7 +50,9 @@ def test_the_staff_page_shows_the_qr_the_results_and_audits_the_comments(client,
     response = client.get(f"/staff/dialogues/{dialogue.pk}/survey/")
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     html = response.content.decode()
-    assert "<svg" in html and f"/survey/{survey_token(dialogue)}/" in html
+    # The link is signed with its time (to the second): read it from the page.
+    raw = re.search(r'id="survey-url">[^<]*/survey/([^/<]+)/<', html)
+    assert "<svg" in html and raw and survey_dialogue(raw[1]) == dialogue
     assert 'id="result-rasa_aman"' in html and "Lampu gang" in html
     assert AuditEntry.objects.filter(reason="dialogue survey: comments read").count() == 1
     detail = client.get(f"/staff/dialogues/{dialogue.pk}/").content.decode()
