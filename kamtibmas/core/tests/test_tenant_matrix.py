@@ -21,6 +21,9 @@ capability) attacks Selatan, so that both units are a victim. ``test_security_8_
   POST: 404, or 403 when the role may not use that capability at all, and none of
   the other unit's records changes (a snapshot of every tenant model's rows that the
   other unit's commander sees and the attacker's does not);
+* every staff form that creates a record in a unit, kelurahan or host the user picks
+  (``WEB_CREATES``), sent naming the other unit's, by every role: refused, and no
+  row of any tenant model (nor an area) is created;
 * every staff list, form, dashboard, register, export and map layer: the other
   unit's markers appear nowhere in the answer (HTML, JSON, CSV as text; XLSX through
   openpyxl; PDF through pypdfium2; DOCX through its XML);
@@ -53,6 +56,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.forms.models import model_to_dict
 from django.test import Client
@@ -100,6 +104,7 @@ from kamtibmas.conftest import make_user
 from kamtibmas.core.scope import visible_to
 from kamtibmas.core.timefmt import local_today
 from kamtibmas.dashboards.tables import TABLE_NAMES
+from kamtibmas.engagements.models import DialogueType
 from kamtibmas.engagements.services import dialogue_official_add
 from kamtibmas.maps.layers import LAYERS
 from kamtibmas.open311.services import api_key_create
@@ -1323,6 +1328,91 @@ def marker_controls(world: SimpleNamespace, web: dict, api: dict) -> list[str]:
     ]
 
 
+#: The staff forms that create a record in a unit or area the user picks: a form
+#: naming the other unit's unit, kelurahan or host is refused and creates nothing;
+#: the same form naming one's own is accepted (the control: the form was valid but
+#: for the pick). (URL name, role of the control, form for the target unit.)
+def _plan(target: SimpleNamespace, day: date) -> dict[str, Any]:
+    return {
+        "type": str(DialogueType.objects.get(code="ngopi_kamtibmas").pk),
+        "title": "Ngopi yang disusupkan",
+        "unit": str(target.unit.pk),
+        "host": str(target.users["officer"].pk),
+        "visibility": "",
+        "village": str(target.village.pk),
+        "venue_name": "Warung",
+        "day": day.isoformat(),
+        "start_time": "19:30",
+        "end_time": "21:00",
+    }
+
+
+def _loss(target: SimpleNamespace) -> dict[str, Any]:
+    return {
+        "unit": str(target.unit.pk),
+        "name": "Penyusup",
+        "phone": "0812-3456-7890",
+        "item_ktp": "on",
+        "ktp__nik": "3275046505900002",
+        "lost_on": "2025-07-30",
+        "lost_place": "Pasar",
+    }
+
+
+def _import(target: SimpleNamespace) -> dict[str, Any]:
+    rows = [HEADER, ["3275019999990001", "Penyusup", "1", "7", "Jl. Y", "3", "1"]]
+    upload = SimpleUploadedFile("keluarga.csv", csv_bytes(rows), content_type="text/csv")
+    return {"file": upload, "kelurahan": str(target.village.pk)}
+
+
+WEB_CREATES: list[tuple[str, str, Callable[[SimpleNamespace], dict[str, Any]]]] = [
+    ("dialogue-new", "officer", lambda t: _plan(t, local_today() + timedelta(days=5))),
+    ("dialogue-record", "officer", lambda t: _plan(t, local_today() - timedelta(days=1))),
+    ("loss-new", "desk", _loss),
+    ("aid-import-upload", "officer", _import),
+]
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in (*tenant_models(), apps.get_model("areas", "Area"))
+    }
+
+
+def web_creates(world: SimpleNamespace, clients: dict) -> tuple[list[str], int]:
+    """Every creation form naming the other unit, with every role: refused, nothing new."""
+    failures = []
+    checked = 0
+    for attacker, victim, roles in directions(world):
+        for name, _control, form in WEB_CREATES:
+            for role in roles:
+                before = row_counts()
+                response = clients[(attacker.side, role)].post(web(name), form(victim))
+                checked += 1
+                where = f"{role}.{attacker.side} POST {web(name)} naming {victim.side}'s unit"
+                if response.status_code == 302 or response.status_code >= 500:
+                    failures.append(f"{where}: {response.status_code}, want the form refused")
+                grown = [label for label, n in row_counts().items() if n > before[label]]
+                if grown:
+                    failures.append(f"{where} created rows of {', '.join(grown)}")
+    return failures, checked
+
+
+def create_controls(world: SimpleNamespace, clients: dict) -> list[str]:
+    """The same forms naming the user's own unit create the record."""
+    failures = []
+    for _attacker, victim, _roles in directions(world):
+        for name, control, form in WEB_CREATES:
+            response = clients[(victim.side, control)].post(web(name), form(victim))
+            if response.status_code != 302:
+                failures.append(
+                    f"CONTROL {control}.{victim.side} POST {web(name)} naming its own unit: "
+                    f"{response.status_code}; the form is not valid"
+                )
+    return failures
+
+
 def web_controls(world: SimpleNamespace, clients: dict, method: str) -> list[str]:
     """The owner reaches every filled URL (``get``; then ``post`` for routes that
     take only writes)."""
@@ -1674,6 +1764,7 @@ def test_security_8_tenant_matrix(world):
     total = 0
     for section, check in (
         ("web", lambda: web_matrix(world, web)),
+        ("web creation forms", lambda: web_creates(world, web)),
         ("REST API", lambda: api_matrix(world, api)),
         ("Django admin", lambda: admin_matrix(world, web)),
         ("Open311", lambda: open311_matrix(world)),
@@ -1689,6 +1780,7 @@ def test_security_8_tenant_matrix(world):
         *api_controls(world, api, reads=True),
         *admin_controls(world, web),
         *web_controls(world, web, "post"),
+        *create_controls(world, web),
         *api_controls(world, api, reads=False),
     ]
     if controls:
