@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kamtibmas.privacy.fields import EncryptedCharField
+from kamtibmas.privacy.fields import EncryptedCharField, EncryptedEmailField
 
 
 class Role(models.TextChoices):
@@ -40,6 +40,9 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
     )
+    # Django's own column, encrypted (SECURITY.md 1): nothing looks users up by email
+    # (no password reset by email; staff alerts read it from the user). NULL when absent.
+    email = EncryptedEmailField(_("email address"), max_length=254, blank=True, null=True)
     rank = models.CharField(_("rank"), max_length=60, blank=True)
     nrp = models.CharField(_("NRP/NIP"), max_length=20, blank=True)
     # NULL, not "", when absent: the encrypted column stores nothing for a missing value

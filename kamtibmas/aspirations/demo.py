@@ -728,7 +728,7 @@ def _routing_load() -> dict[str, Unit]:
 def _staff_emails_load() -> None:
     """The accounts app has no service to change an email: set it where still empty."""
     for username, email in STAFF_EMAILS.items():
-        User.objects.filter(username=username, email="").update(email=email)
+        User.objects.filter(username=username, email__isnull=True).update(email=email)
 
 
 # --- The generated cases, drawn without the database -----------------------------------

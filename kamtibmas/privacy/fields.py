@@ -16,9 +16,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+from django.core.validators import validate_email
 from django.db import models
 from django.dispatch import receiver
 from encrypted_fields import fields as upstream
@@ -86,6 +88,16 @@ class EncryptedCharField(KeyedEncryptionMixin, upstream.EncryptedCharField):
 
         def __get__(self, instance: Any, owner: Any) -> Any: ...
         def __set__(self, instance: Any, value: str | None) -> None: ...
+
+
+class EncryptedEmailField(EncryptedCharField):
+    """An email address stored encrypted, validated and edited as an email address
+    (what Django's ``EmailField`` gives a form, on an encrypted column)."""
+
+    default_validators = [validate_email]
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"form_class": forms.EmailField, **kwargs})
 
 
 class EncryptedTextField(KeyedEncryptionMixin, upstream.EncryptedTextField):

@@ -248,10 +248,7 @@ INVENTORY: dict[str, ModelUse] = {
             "username": general("chosen by the user; may be a name"),
             "first_name": general(),
             "last_name": general(),
-            "email": identifier(
-                "Django's own column, used for password reset and staff alerts",
-                known_gap="issue 11 point 1: not encrypted (accounts app)",
-            ),
+            "email": identifier("Django's own column, encrypted; used for staff alerts"),
             "date_joined": general(),
             "rank": general("staff: printed on certificates"),
             "nrp": general(
