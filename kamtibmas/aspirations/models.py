@@ -101,6 +101,11 @@ class Aspiration(models.Model):
     )
     reporter_name = EncryptedCharField(_("reporter's name"), max_length=120, null=True, blank=True)
     reporter_phone = EncryptedCharField(_("reporter's phone"), max_length=20, null=True, blank=True)
+    # Keyed digest of the phone, for exact lookups (a data-subject request by phone
+    # finds the cases of a reporter without an account). NULL with the phone.
+    reporter_phone_index = models.CharField(  # noqa: DJ001
+        max_length=64, blank=True, null=True, db_index=True, editable=False
+    )
     reporter_email = EncryptedCharField(
         _("reporter's email"), max_length=254, null=True, blank=True
     )

@@ -442,6 +442,7 @@ def aspiration_submit(
         reporter=account,
         reporter_name=name,
         reporter_phone=phone,
+        reporter_phone_index=blind_index("phone", phone) if phone else None,
         reporter_email=email,
         notify_by=notify,
         language=language or translation.get_language() or "id",

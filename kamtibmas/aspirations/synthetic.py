@@ -44,6 +44,8 @@ from kamtibmas.aspirations.models import (
 )
 from kamtibmas.aspirations.routing import territorial_unit
 from kamtibmas.aspirations.services import covering_units
+from kamtibmas.privacy.blind_index import blind_index
+from kamtibmas.privacy.identifiers import normalise_phone
 from kamtibmas.triage import textsearch
 from kamtibmas.triage.taxonomy import RESPONSIBLE, Category
 
@@ -254,6 +256,7 @@ def _aspiration(
     anonymous = spec.privacy == Privacy.ANONYMOUS
     received = _received(case, now)
     steps = _steps(case, received, now)
+    phone = normalise_phone(spec.reporter_phone) if spec.reporter_phone and not anonymous else None
     aspiration = Aspiration(
         number=case.number,
         text=text,
@@ -270,7 +273,8 @@ def _aspiration(
         privacy=spec.privacy,
         source=spec.source,
         reporter_name=None if anonymous else spec.reporter_name or None,
-        reporter_phone=None if anonymous else spec.reporter_phone or None,
+        reporter_phone=phone,
+        reporter_phone_index=blind_index("phone", phone) if phone else None,
         reporter_email=None if anonymous else spec.reporter_email or None,
         notify_by="" if anonymous else spec.notify_by,
         language="id",

@@ -75,6 +75,8 @@ from kamtibmas.aspirations.synthetic import (
     synthetic_villages,
 )
 from kamtibmas.core.bulk import rows_insert
+from kamtibmas.privacy.blind_index import blind_index
+from kamtibmas.privacy.identifiers import normalise_phone
 from kamtibmas.triage import textsearch
 from kamtibmas.triage.taxonomy import RESPONSIBLE, Category
 
@@ -256,7 +258,7 @@ class _Writer:
         anonymous = spec.privacy == Privacy.ANONYMOUS
         received = _received(case, self.now)
         steps = _steps(case, received, self.now)
-        name, phone, email = self.pool[spec.key % len(self.pool)]
+        name, phone, email, phone_index = self.pool[spec.key % len(self.pool)]
         responsible = RESPONSIBLE[Category(template.category)]
         values: dict[str, Any] = {
             "id": pk,
@@ -276,6 +278,7 @@ class _Writer:
             "source": spec.source,
             "reporter_name": None if anonymous or not spec.reporter_name else name,
             "reporter_phone": None if anonymous or not spec.reporter_phone else phone,
+            "reporter_phone_index": None if anonymous or not spec.reporter_phone else phone_index,
             "reporter_email": None if anonymous or not spec.reporter_email else email,
             "notify_by": "" if anonymous else spec.notify_by,
             "language": "id",
@@ -366,25 +369,26 @@ class _Writer:
         }
 
 
-def _cipher_pool(rng: random.Random) -> list[tuple[str, str, str]]:
-    """``CIPHER_POOL`` contacts encrypted by the fields themselves (name, phone, e-mail)."""
+def _cipher_pool(rng: random.Random) -> list[tuple[str, str, str, str]]:
+    """``CIPHER_POOL`` contacts encrypted by the fields themselves (name, phone, e-mail),
+    with the phone's blind index."""
     fields = [
         cast(models.Field[Any, Any], Aspiration._meta.get_field(name))
         for name in ("reporter_name", "reporter_phone", "reporter_email")
     ]
-    pool: list[tuple[str, str, str]] = []
+    pool: list[tuple[str, str, str, str]] = []
     for key in range(CIPHER_POOL):
         first, last = rng.choice(demo.FIRST_NAMES), rng.choice(demo.LAST_NAMES)
         clear = (
             f"{first} {last}",
-            f"08130009{key:04d}",
+            normalise_phone(f"08130009{key:04d}"),
             f"{first}.{last}{key}@example.com".lower(),
         )
         name, phone, email = (
             field.get_db_prep_save(value, connection)
             for field, value in zip(fields, clear, strict=True)
         )
-        pool.append((name, phone, email))
+        pool.append((name, phone, email, blind_index("phone", clear[1])))
     return pool
 
 

@@ -548,6 +548,7 @@ INVENTORY: dict[str, ModelUse] = {
             "reporter": general("the reporter's account", retention="aspiration_contact"),
             "reporter_name": general(retention="aspiration_contact"),
             "reporter_phone": identifier(retention="aspiration_contact"),
+            "reporter_phone_index": index_of("reporter_phone", "phone"),
             "reporter_email": identifier(retention="aspiration_contact"),
             "notify_by": general("the reporter's chosen channel", retention="aspiration_contact"),
             "receipt_digest": TOKEN_DIGEST,

@@ -289,6 +289,7 @@ _CONTACT_CLEARED: dict[str, Any] = {
     "reporter": None,
     "reporter_name": None,
     "reporter_phone": None,
+    "reporter_phone_index": None,
     "reporter_email": None,
     "notify_by": "",
 }

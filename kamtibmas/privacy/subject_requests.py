@@ -97,7 +97,11 @@ CORRECTABLE: dict[str, tuple[str, ...]] = {
     "engagements.attendee": ("name", "phone"),
 }
 #: Fields stored with a blind index: (identifier kind, index column).
-_INDEXED = {"nik": ("nik", "nik_index"), "phone": ("phone", "phone_index")}
+_INDEXED = {
+    "nik": ("nik", "nik_index"),
+    "phone": ("phone", "phone_index"),
+    "reporter_phone": ("phone", "reporter_phone_index"),
+}
 
 
 def may_handle_subject_requests(user: Any) -> bool:
@@ -203,7 +207,14 @@ def _querysets(request: DataSubjectRequest) -> dict[str, models.QuerySet[Any]]:
     if request.subject_phone_index:
         reports |= Q(phone_index=request.subject_phone_index)
     return {
-        "aspirations": Aspiration.objects.filter(reporter_id__in=user_ids).select_related("area"),
+        "aspirations": Aspiration.objects.filter(
+            Q(reporter_id__in=user_ids)
+            | (
+                Q(reporter_phone_index=request.subject_phone_index)
+                if request.subject_phone_index
+                else Q(pk__in=[])
+            )
+        ).select_related("area"),
         "loss_reports": LossReport.objects.filter(reports).select_related("area"),
         "households": (
             Household.objects.filter(kk_index=request.subject_kk_index).select_related("area")
@@ -825,7 +836,7 @@ def subject_request_withdraw_consent(
             "consent withdrawn: notices stopped",
         )
         Aspiration.objects.filter(pk__in=cases).update(
-            notify_by="", reporter_phone=None, reporter_email=None
+            notify_by="", reporter_phone=None, reporter_phone_index=None, reporter_email=None
         )
         _reporter_notices(cases).update(
             status=OutboxStatus.DEAD, last_error="consent withdrawn (data-subject request)"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from kamtibmas.accounts.models import User
+from kamtibmas.core.tests.migrate import migrate, migrate_to_the_end
 
 BEFORE = [("accounts", "0002_apitoken_expiry_and_scopes")]
 AFTER = [("accounts", "0003_user_email_encrypted")]
@@ -17,13 +17,6 @@ def stored() -> dict[str, str | None]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT username, email FROM accounts_user ORDER BY username")
         return dict(cursor.fetchall())
-
-
-def migrate(targets) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor
 
 
 @pytest.mark.django_db(transaction=True)
@@ -43,5 +36,5 @@ def test_existing_addresses_are_encrypted_and_decrypted_back():
         migrate(BEFORE)
         assert stored() == {"ada": "ada@polri.go.id", "tanpa": ""}
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_the_end()
     assert User.objects.get(username="ada").email == "ada@polri.go.id"

@@ -16,6 +16,7 @@ from django.db import transaction
 from kamtibmas.accounts.models import Role, User
 from kamtibmas.aid.models import AidLocation, AidProgram, Handout, Household
 from kamtibmas.aspirations.models import Aspiration, AspirationUpdate, Privacy, Source, Status
+from kamtibmas.aspirations.services import aspiration_submit
 from kamtibmas.certificates.models import (
     Certificate,
     LossReport,
@@ -640,3 +641,32 @@ def test_records_are_found_only_by_account_and_proven_identifiers(people):
     assert [report.reference for report in found.loss_reports] == ["LR-Y0001"]
     assert found.households == [] and found.attendees == []
     assert SubjectRequestKind(request.kind) == SubjectRequestKind.ACCESS
+
+
+def test_a_case_sent_without_an_account_is_found_by_the_reporters_phone(people, bekasi):
+    """Y once reported by phone without an account; a request on her behalf that
+    proves her phone finds that case too; her own sign-in does not, and X's case
+    (another phone) never comes with it."""
+    sent = aspiration_submit(
+        text="Ada genangan air besar di depan sekolah dasar setiap hujan turun",
+        area=bekasi.rw024,
+        privacy=Privacy.CONFIDENTIAL,
+        source=Source.WEB,
+        reporter_name="Yanti",
+        reporter_phone="+62 812 3456 7890",
+        notify_by="sms",
+    ).aspiration
+    assert sent.reporter is None
+    assert sent.reporter_phone_index == blind_index("phone", Y_PHONE)
+
+    on_behalf = subject_records(_on_behalf(people, "access"))
+    numbers = {case.number for case in on_behalf.aspirations}
+    assert sent.number in numbers and people.about_y.number not in numbers
+    own = subject_records(subject_request_submit(actor=people.yanti, kind="access", now=NOW))
+    assert sent.number not in {case.number for case in own.aspirations}
+
+    # Withdrawing consent forgets the phone and its index with it.
+    request = _on_behalf(people, "withdraw_consent")
+    subject_request_withdraw_consent(actor=people.desk, request=request, now=NOW)
+    sent.refresh_from_db()
+    assert sent.reporter_phone is None and sent.reporter_phone_index is None
