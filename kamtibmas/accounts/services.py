@@ -29,6 +29,7 @@ from kamtibmas.accounts.tokens import (
     token_generate,
 )
 from kamtibmas.areas.models import Unit
+from kamtibmas.core.reference import stamp_prefetched, stamp_subquery
 from kamtibmas.privacy.blind_index import blind_index
 from kamtibmas.privacy.fields import KeyedEncryptionMixin
 from kamtibmas.privacy.identifiers import normalise_phone
@@ -164,7 +165,9 @@ def api_token_authenticate(raw: str) -> User | None:
 
     One query (a token and its user) read with a cursor: authentication runs before
     every API request, and the ORM spent four times the database's time composing
-    and reading this one. The encrypted phone is left deferred (read if asked for).
+    and reading this one. The encrypted phone and email are left deferred (read if
+    asked for). The same query reads the reference data's stamp for the request's
+    snapshot (``core.reference.stamp_prefetched``): one round trip fewer.
     """
     if not raw or not raw.startswith("kmt_"):
         return None
@@ -176,7 +179,8 @@ def api_token_authenticate(raw: str) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    *columns, token_id, scopes = row
+    *columns, token_id, scopes, stamp = row
+    stamp_prefetched(stamp)
     values = []
     for value, field, field_converters in zip(columns, fields, converters, strict=True):
         for converter in field_converters:
@@ -217,8 +221,11 @@ def _user_by_token_query(alias: str) -> tuple[str, tuple[Any, ...], tuple[tuple[
         for field in fields
     )
     columns = ", ".join(f"{users}.{quote(field.column)}" for field in fields)
+    # On PostgreSQL the reference data's stamp comes along: the request's snapshot
+    # needs it next (on SQLite the snapshot reads it inside the write transaction).
+    stamp = f", {stamp_subquery()}" if conn.vendor == "postgresql" else ", NULL"
     sql = (
-        f"SELECT {columns}, {tokens}.id, {tokens}.scopes FROM {tokens} "  # noqa: S608 (names)
+        f"SELECT {columns}, {tokens}.id, {tokens}.scopes{stamp} FROM {tokens} "  # noqa: S608
         f"JOIN {users} ON {users}.id = {tokens}.user_id "
         f"WHERE {tokens}.digest = %s AND {tokens}.revoked_at IS NULL "
         f"AND {tokens}.expires_at > %s"

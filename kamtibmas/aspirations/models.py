@@ -55,7 +55,9 @@ class NotifyChannel(models.TextChoices):
 
 
 class Aspiration(models.Model):
-    number = models.CharField(_("case number"), max_length=16, unique=True, editable=False)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL the field option
+    # adds a second, LIKE-pattern index that no query uses and every intake writes.
+    number = models.CharField(_("case number"), max_length=16, editable=False)
     text = models.TextField(_("what happened or what you ask"), max_length=TEXT_MAX_LENGTH)
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)
     urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices)
@@ -87,6 +89,7 @@ class Aspiration(models.Model):
         null=True,
         blank=True,
         related_name="aspirations",
+        db_index=False,  # a partial index in Meta: most cases come from no dialogue
     )
     spot_answer = models.TextField(_("answer given on the spot"), blank=True)
 
@@ -98,13 +101,14 @@ class Aspiration(models.Model):
         null=True,
         blank=True,
         related_name="aspirations",
+        db_index=False,  # a partial index in Meta, as the other optional links
     )
     reporter_name = EncryptedCharField(_("reporter's name"), max_length=120, null=True, blank=True)
     reporter_phone = EncryptedCharField(_("reporter's phone"), max_length=20, null=True, blank=True)
     # Keyed digest of the phone, for exact lookups (a data-subject request by phone
     # finds the cases of a reporter without an account). NULL with the phone.
     reporter_phone_index = models.CharField(  # noqa: DJ001
-        max_length=64, blank=True, null=True, db_index=True, editable=False
+        max_length=64, blank=True, null=True, editable=False
     )
     reporter_email = EncryptedCharField(
         _("reporter's email"), max_length=254, null=True, blank=True
@@ -114,7 +118,7 @@ class Aspiration(models.Model):
     )
     language = models.CharField(_("language"), max_length=5, default="id")
     # sha256 of the receipt code: the only way an anonymous reporter follows the case.
-    receipt_digest = models.CharField(max_length=64, unique=True, editable=False)
+    receipt_digest = models.CharField(max_length=64, editable=False)  # unique: Meta
 
     status = models.CharField(
         _("status"), max_length=18, choices=Status.choices, default=Status.RECEIVED
@@ -141,6 +145,7 @@ class Aspiration(models.Model):
         null=True,
         blank=True,
         related_name="assigned_aspirations",
+        db_index=False,
     )
     duplicate_of = models.ForeignKey(
         "self",
@@ -149,6 +154,7 @@ class Aspiration(models.Model):
         null=True,
         blank=True,
         related_name="duplicates",
+        db_index=False,
     )
 
     # Time: precise for named cases, the local day's start for anonymous ones.
@@ -190,8 +196,27 @@ class Aspiration(models.Model):
                 condition=models.Q(status="resolved"),
                 name="asp_resolved_time",
             ),
+            # The optional links, partial: a new case usually has none of them, and
+            # then costs no write in these indexes (every index is written by every
+            # intake, §9 P3). Lookups by a value (``= x``) use them all the same.
+            *(
+                models.Index(
+                    fields=[field],
+                    condition=models.Q(**{f"{field}__isnull": False}),
+                    name=f"asp_{name}",
+                )
+                for field, name in (
+                    ("reporter_phone_index", "reporter_phone"),  # data-subject requests
+                    ("dialogue", "dialogue"),
+                    ("reporter", "reporter"),
+                    ("assignee", "assignee"),
+                    ("duplicate_of", "duplicate_of"),
+                )
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="asp_number_unique"),
+            models.UniqueConstraint(fields=["receipt_digest"], name="asp_receipt_digest_unique"),
             models.CheckConstraint(
                 condition=~models.Q(privacy="anonymous")
                 | (

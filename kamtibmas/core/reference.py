@@ -40,16 +40,37 @@ _memory: OrderedDict[Hashable, Any] = OrderedDict()
 _memory_stamp: str | None = None
 # The stamp of the reference_snapshot() the current code runs in, if any.
 _snapshot: ContextVar[str | None] = ContextVar("kamtibmas_reference_stamp", default=None)
+# A stamp the request's first query already read (``stamp_subquery``), for its
+# snapshot; taken once, and forgotten when the request ends.
+_prefetched: ContextVar[str | None] = ContextVar("kamtibmas_reference_prefetched", default=None)
 
 
-def _current_stamp() -> str:
+def stamp_subquery() -> str:
+    """SQL for the stamp as a column of another query, to save a round trip to the
+    database: ``SELECT …, (stamp_subquery) FROM …`` then ``stamp_prefetched(value)``."""
     from kamtibmas.core.models import ReferenceVersion
 
     table = connection.ops.quote_name(ReferenceVersion._meta.db_table)
+    return f"(SELECT stamp FROM {table} WHERE id = 1)"  # noqa: S608 (a table name)
+
+
+def stamp_prefetched(stamp: str | None) -> None:
+    """The stamp read with the request's first query: the request's snapshot uses it
+    instead of asking again. Only where the snapshot may read before the transaction
+    (PostgreSQL, whose transactions read what others committed meanwhile anyway); on
+    SQLite the stamp is read inside the write transaction, as below."""
+    _prefetched.set(stamp if connection.vendor == "postgresql" else None)
+
+
+def _forget_prefetched(**_signal: Any) -> None:
+    _prefetched.set(None)
+
+
+def _current_stamp() -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT stamp FROM {table} WHERE id = 1")  # noqa: S608 (a table name)
+        cursor.execute(f"SELECT {stamp_subquery()}")
         row = cursor.fetchone()
-    return row[0] if row else ""
+    return (row[0] if row else None) or ""
 
 
 @contextmanager
@@ -63,7 +84,12 @@ def reference_snapshot() -> Iterator[None]:
     if _snapshot.get() is not None:
         yield
         return
-    token = _snapshot.set(_current_stamp())
+    stamp = _prefetched.get()
+    if stamp is None:
+        stamp = _current_stamp()
+    else:
+        _prefetched.set(None)
+    token = _snapshot.set(stamp)
     try:
         yield
     finally:
@@ -120,6 +146,13 @@ def forget() -> None:
     with _lock:
         _memory.clear()
         _memory_stamp = None
+
+
+def connect_request_end() -> None:
+    """Forget a prefetched stamp when the request ends (from the core app's ``ready``)."""
+    from django.core.signals import request_finished
+
+    request_finished.connect(_forget_prefetched, dispatch_uid="reference:prefetched")
 
 
 def watch(*senders: type[models.Model]) -> None:

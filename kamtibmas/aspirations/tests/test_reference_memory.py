@@ -4,12 +4,15 @@ it is seen by the very next report: routing rules, coverage, SLA settings, areas
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from kamtibmas.api.tests.client import api_client
 from kamtibmas.areas.models import Area, UnitKind
 from kamtibmas.areas.selectors import area_remembered, unit_remembered
 from kamtibmas.areas.services import area_rw_get_or_create, unit_create, unit_update
-from kamtibmas.aspirations.models import RoutingRule, SlaSetting
+from kamtibmas.aspirations.models import Aspiration, RoutingRule, SlaSetting
 from kamtibmas.aspirations.services import covering_units, sla_context
 from kamtibmas.core.models import ReferenceVersion
 from kamtibmas.core.reference import remembered
@@ -146,3 +149,46 @@ def test_what_is_remembered_is_a_copy_of_its_own(c2):
     first.name = "changed by a caller"
 
     assert unit_remembered(c2.post_kayuringin.pk).name == "Pos Polisi Kayuringin"
+
+
+INTAKE = {
+    "text": "Mohon patroli malam ditambah, banyak orang asing nongkrong di pos ronda.",
+    "area": "32.75.04.1005",
+    "rw": 24,
+    "rt": 1,
+    "privacy": "anonymous",
+}
+
+
+def _api_submit(client):
+    answer = client.post("/api/v1/aspirations", INTAKE, content_type="application/json")
+    assert answer.status_code == 201, answer.content
+    return Aspiration.objects.get(pk=answer.json()["id"])
+
+
+def test_an_api_submit_reads_the_stamp_with_the_token_on_postgresql(c2):
+    """On PostgreSQL the token's query brings the stamp along (one round trip fewer);
+    on SQLite the stamp is read inside the write transaction, as the snapshot needs."""
+    cache.clear()
+    client = api_client(c2.officer_selatan)
+    _api_submit(client)  # fills the memory
+    with CaptureQueriesContext(connection) as queries:
+        _api_submit(client)
+    stamps = [q["sql"] for q in queries if "core_referenceversion" in q["sql"]]
+    assert len(stamps) == 1
+    assert ("accounts_apitoken" in stamps[0]) is (connection.vendor == "postgresql")
+
+
+def test_a_stamp_brought_along_never_serves_later_work(c2, submit):
+    """A stamp read with a request's token serves that request only: a routing rule
+    made after it routes the next report, even one sent without a token."""
+    cache.clear()
+    client = api_client(c2.officer_selatan)
+    assert _api_submit(client).assigned_unit == c2.post_kayuringin  # memory filled
+    client.get("/api/v1/aspirations")  # brings a stamp along, takes no snapshot
+    RoutingRule.objects.create(
+        jurisdiction=c2.polsek_selatan, category="keamanan", area=c2.kayuringin,
+        target=c2.polsek_selatan,
+    )  # fmt: skip
+    assert submit(PATROL).aspiration.assigned_unit == c2.polsek_selatan
+    assert _api_submit(client).assigned_unit == c2.polsek_selatan
