@@ -417,7 +417,7 @@ def create_loss_report(
     return Status(201, _report_out(actor, created, audit=False))
 
 
-class LossReportListQuery(StrictQuery):
+class _LossReportFilters(Schema):
     status: ReportStatus | None = None
     unit: int | None = Field(
         None, ge=1, le=MAX_ID, description="Unit id: only it and the units below it."
@@ -426,7 +426,11 @@ class LossReportListQuery(StrictQuery):
     cursor: str | None = Field(None, min_length=1, max_length=200)
 
 
-class LossReportSearchIn(StrictInput):
+class LossReportListQuery(_LossReportFilters, StrictQuery):
+    pass
+
+
+class LossReportSearchIn(_LossReportFilters, StrictInput):
     """The list's filters, and the reporter's identifiers, which never go in a URL."""
 
     nik: str | None = Field(
@@ -435,12 +439,6 @@ class LossReportSearchIn(StrictInput):
     phone: str | None = Field(
         None, min_length=1, max_length=32, description="The reporter's phone (exact)."
     )
-    status: ReportStatus | None = None
-    unit: int | None = Field(
-        None, ge=1, le=MAX_ID, description="Unit id: only it and the units below it."
-    )
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(None, min_length=1, max_length=200)
 
     @field_validator("nik")
     @classmethod
@@ -497,24 +495,24 @@ def search_loss_reports(request: HttpRequest, payload: LossReportSearchIn) -> di
     return _report_page(_actor(request), payload)
 
 
-def _report_page(actor: User, query: LossReportListQuery | LossReportSearchIn) -> dict[str, Any]:
+def _report_page(actor: User, query: _LossReportFilters) -> dict[str, Any]:
     reports = _reports(actor)
     if query.status:
         reports = reports.filter(status=query.status)
     unit = _own_unit(actor, query.unit)
     if unit is not None:
         reports = reports.filter(unit__path__startswith=unit.path)
+    reason = "API: loss report list"
     if isinstance(query, LossReportSearchIn):
         reports = loss_reports_by_identifier(reports, nik=query.nik or "", phone=query.phone or "")
+        reason = "API: loss report search"
     page = keyset_page(reports, field="created_at", cursor=query.cursor, limit=query.limit)
     if not _resident(actor):
         audit_record_many(
             actor=actor,
             action=AuditAction.READ,
             subjects=page.items,
-            reason="API: loss report search"
-            if isinstance(query, LossReportSearchIn)
-            else "API: loss report list",
+            reason=reason,
             fields=["name"],
         )
     return {"items": page.items, "next_cursor": page.next_cursor}

@@ -202,19 +202,14 @@ def _subject_user_ids(request: DataSubjectRequest) -> set[int]:
 def _querysets(request: DataSubjectRequest) -> dict[str, models.QuerySet[Any]]:
     user_ids = _subject_user_ids(request)
     reports = Q(reporter_id__in=user_ids)
+    cases = Q(reporter_id__in=user_ids)
     if request.subject_nik_index:
         reports |= Q(nik_index=request.subject_nik_index)
     if request.subject_phone_index:
         reports |= Q(phone_index=request.subject_phone_index)
+        cases |= Q(reporter_phone_index=request.subject_phone_index)
     return {
-        "aspirations": Aspiration.objects.filter(
-            Q(reporter_id__in=user_ids)
-            | (
-                Q(reporter_phone_index=request.subject_phone_index)
-                if request.subject_phone_index
-                else Q(pk__in=[])
-            )
-        ).select_related("area"),
+        "aspirations": Aspiration.objects.filter(cases).select_related("area"),
         "loss_reports": LossReport.objects.filter(reports).select_related("area"),
         "households": (
             Household.objects.filter(kk_index=request.subject_kk_index).select_related("area")
