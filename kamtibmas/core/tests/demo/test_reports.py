@@ -1,6 +1,5 @@
 """Both reports for the demo (§8): the closing report of the reference dialogue (the
-Ngopi Kamtibmas of 31 July 2025) and the monthly report of its unit for July 2025.
-The demo data is loaded once for the module and rolled back after it."""
+Ngopi Kamtibmas of 31 July 2025) and the monthly report of its unit for July 2025."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ import pytest
 from django.utils import translation
 
 from kamtibmas.aspirations.models import Aspiration, Privacy
-from kamtibmas.aspirations.tests.test_demo import demo
 from kamtibmas.dashboards.selectors import unit_dashboard
 from kamtibmas.dashboards.tables import dashboard_tables
 from kamtibmas.engagements.demo import REFERENCE_TITLE
@@ -24,9 +22,7 @@ from kamtibmas.reports.documents import (
 )
 from kamtibmas.reports.tests.conftest import assert_renders, pdf_text
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("demo", "db")]
-
-__all__ = ["demo"]  # the module fixture, imported for this module
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

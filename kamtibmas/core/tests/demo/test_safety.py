@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.utils import translation
+
 from kamtibmas.accounts.models import Role, User
 from kamtibmas.areas.models import Unit
-from kamtibmas.areas.registry import registry_read
-from kamtibmas.areas.services import area_registry_load
-from kamtibmas.core.demo import demo_steps
 from kamtibmas.core.timefmt import local_today
 from kamtibmas.safety.index import Component
 from kamtibmas.safety.selectors import dialogue_recommendations
@@ -18,21 +17,17 @@ RW024 = "32.75.04.1005.024"
 KAYURINGIN = "32.75.04.1005"
 
 
-def test_rw_024_kayuringin_jaya_ranks_among_the_high_need_areas(db):
-    area_registry_load(
-        records=[r for r in registry_read() if r.code == "32" or r.code.startswith("32.75")]
-    )
-    for _name, step in demo_steps():
-        step()
+def test_rw_024_kayuringin_jaya_ranks_among_the_high_need_areas():
     polres = Unit.objects.get(name="Polres Metro Bekasi Kota")
     kapolres = User.objects.get(role=Role.COMMANDER, unit=polres)
     today = local_today()
-    planning = dialogue_recommendations(
-        actor=kapolres,
-        unit=polres,
-        period_start=today - timedelta(days=90),
-        period_end=today,
-    )
+    with translation.override("en"):
+        planning = dialogue_recommendations(
+            actor=kapolres,
+            unit=polres,
+            period_start=today - timedelta(days=90),
+            period_end=today,
+        )
     picture = planning.picture
     assert len(picture.rws) > 100  # RWs across the city, not only Kayuringin Jaya
     top_rws = [score.area.code for score in picture.rws[:3]]

@@ -1,23 +1,19 @@
 """The demo aid distribution (§8): the sembako and snacks of the reference dialogue,
 RW 024's household register, and a ledger that reconciles.
-
-Uses the aspirations demo module's fixture: every demo step once, rolled back after."""
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
-import pytest
 from django.db.models import Sum
 
 from kamtibmas.aid.demo import HOUSEHOLDS, PROGRAM, SERVED
 from kamtibmas.aid.ledger import Kind, Movement, reconcile
 from kamtibmas.aid.models import AidProgram, Handout, Household, StockEntry
 from kamtibmas.aid.services import stock_balances
-from kamtibmas.aspirations.tests.test_demo import demo, run_demo_steps  # noqa: F401
+from kamtibmas.core.tests.demo import run_demo_steps
 from kamtibmas.engagements.demo import REFERENCE_TITLE
-
-pytestmark = pytest.mark.usefixtures("demo", "db")
 
 
 def test_the_reference_dialogue_handed_out_sembako_and_snacks():

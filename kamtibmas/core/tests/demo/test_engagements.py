@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from kamtibmas.accounts.models import User
 from kamtibmas.areas.models import Area, Unit
-from kamtibmas.areas.tests.conftest import full_registry  # noqa: F401 (module fixture)
-from kamtibmas.core.demo import demo_steps
+from kamtibmas.core.tests.demo import run_demo_steps
 from kamtibmas.core.timefmt import format_local, local_today
 from kamtibmas.engagements.demo import REFERENCE_TITLE, SELATAN, other_specs
 from kamtibmas.engagements.models import (
@@ -29,23 +28,10 @@ from kamtibmas.engagements.models import (
 )
 from kamtibmas.engagements.selectors import dialogue_public_list, follow_ups_overdue
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("demo", "db")]
+pytestmark = pytest.mark.slow
 
 COUNTED = [Area, Unit, User, Dialogue, DialogueOfficial, TopicDelivered, SpotAnswer]
 COUNTED += [Inspection, InspectionFinding, FollowUp]
-
-
-def run_demo_steps() -> None:
-    for _name, step in demo_steps():
-        step()
-
-
-@pytest.fixture(scope="module")
-def demo(full_registry, django_db_blocker):  # noqa: F811
-    """Every demo step, run once for the module inside the registry's rolled-back
-    transaction."""
-    with django_db_blocker.unblock():
-        run_demo_steps()
 
 
 def snapshot() -> dict[str, object]:

@@ -1,7 +1,6 @@
 """The demo loss reports (§8): the reference resident's KTP and KK, reported at the
 Ngopi Kamtibmas and issued at Polsek Bekasi Selatan, and three dozen others.
-
-Uses the aspirations demo module's fixture: every demo step once, rolled back after."""
+"""
 
 from __future__ import annotations
 
@@ -9,9 +8,6 @@ import json
 from collections import Counter
 from datetime import date
 
-import pytest
-
-from kamtibmas.aspirations.tests.test_demo import demo, run_demo_steps  # noqa: F401
 from kamtibmas.certificates.demo import (
     REFERENCE_NIK,
     demo_certificates_to_verify,
@@ -20,9 +16,8 @@ from kamtibmas.certificates.models import Certificate, LossReport, ReportStatus
 from kamtibmas.certificates.qr import b64url_decode
 from kamtibmas.certificates.selectors import certificate_verify
 from kamtibmas.certificates.verify import Reason
+from kamtibmas.core.tests.demo import run_demo_steps
 from kamtibmas.engagements.demo import REFERENCE_TITLE
-
-pytestmark = pytest.mark.usefixtures("demo", "db")
 
 
 def test_the_reference_resident_reported_at_the_dialogue_and_got_her_certificate():

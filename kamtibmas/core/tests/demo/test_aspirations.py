@@ -1,27 +1,19 @@
 """The demo aspirations (§8): the aspirations raised at the Ngopi Kamtibmas of
 31 July 2025 with the answers given on the spot, about 300 other cases across Kota
-Bekasi in every state, and a second run that creates nothing.
-
-The demo steps run once for the module on Kota Bekasi's part of the area registry
-(what the steps need), inside a transaction rolled back when the module is done;
-each test runs in a savepoint inside it."""
+Bekasi in every state, and a second run that creates nothing."""
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, transaction
 from django.utils import timezone
 
 from kamtibmas.accounts.models import User
 from kamtibmas.areas.models import Area, AreaLevel, Unit
-from kamtibmas.areas.registry import registry_read
-from kamtibmas.areas.services import area_registry_load, area_rt_get_or_create
+from kamtibmas.areas.services import area_rt_get_or_create
 from kamtibmas.aspirations.demo import (
     DEMO_RECEIPT_CODE,
     KAYURINGIN,
@@ -52,43 +44,13 @@ from kamtibmas.aspirations.services import (
     case_deadlines,
     survey_open_for,
 )
-from kamtibmas.core.demo import demo_steps
+from kamtibmas.core.tests.demo import run_demo_steps
 from kamtibmas.core.timefmt import format_local
 from kamtibmas.engagements.demo import REFERENCE_TITLE
 from kamtibmas.engagements.models import Dialogue
 from kamtibmas.notifications.models import OutboxMessage, OutboxStatus
 
 WIB = ZoneInfo("Asia/Jakarta")
-
-pytestmark = pytest.mark.usefixtures("demo", "db")
-
-
-def run_demo_steps() -> None:
-    for _name, step in demo_steps():
-        step()
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """Kota Bekasi's areas and every demo step, once for the module, rolled back after."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            area_registry_load(
-                records=[r for r in registry_read() if r.code == "32" or r.code.startswith("32.75")]
-            )
-            run_demo_steps()
-            connection.check_constraints()
-        except BaseException:
-            outer.__exit__(*sys.exc_info())
-            raise
-    try:
-        yield
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
 
 
 def snapshot() -> dict[str, object]:
