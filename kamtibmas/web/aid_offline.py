@@ -20,12 +20,10 @@ unit's program is 404.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -42,18 +40,6 @@ from kamtibmas.aid.services import (
     confirmation_from_text,
     handed_at_check,
 )
-from kamtibmas.api.idempotency import HEADER
-from kamtibmas.core.idempotency import (
-    InFlight,
-    KeyReused,
-    Replay,
-    idempotency_claim,
-    idempotency_client,
-    idempotency_complete,
-    idempotency_release,
-    key_valid,
-    request_fingerprint,
-)
 from kamtibmas.core.scope import visible_to
 from kamtibmas.privacy.identifiers import mask_identifier
 from kamtibmas.web.aid_staff import (
@@ -66,18 +52,18 @@ from kamtibmas.web.aid_staff import (
     program_of,
     staff_user,
 )
+from kamtibmas.web.offline_sync import (
+    INVALID,
+    REJECTED,
+    entry_answer,
+    entry_json,
+    entry_record_once,
+    service_worker,
+)
 
 #: The largest JSON body an entry may have: a signature or a phone photo redrawn
 #: small by the page (its base64), with room to spare.
 SYNC_BODY_MAX = 3 * 1024 * 1024
-INVALID = 400
-REJECTED = 422
-
-
-def _answer(state: str, message: str, status: int, **extra: Any) -> JsonResponse:
-    response = JsonResponse({"state": state, "message": message, **extra}, status=status)
-    no_store(response)
-    return response
 
 
 def _texts() -> dict[str, str]:
@@ -147,25 +133,18 @@ def offline_list_json(request: HttpRequest, pk: int, location_pk: int) -> HttpRe
     try:
         area = area_param(request, program)
     except Http404:
-        return _answer("rejected", _("Choose an RW or RT of the program."), INVALID)
+        return entry_answer("rejected", _("Choose an RW or RT of the program."), INVALID)
     try:
         data = offline_list(actor=user, program=program, location=location, area=area)
     except ValidationError as error:
-        return _answer("rejected", " ".join(error.messages), REJECTED)
+        return entry_answer("rejected", " ".join(error.messages), REJECTED)
     response = JsonResponse(data)
     return no_store(response)
 
 
 def _entry(request: HttpRequest) -> dict[str, Any]:
     """The entry's JSON, checked for shape; ``ValueError`` with the reason."""
-    if len(request.body) > SYNC_BODY_MAX:
-        raise ValueError(_("This entry is too large to send."))
-    try:
-        data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(_("The entry is not readable JSON.")) from exc
-    if not isinstance(data, dict):
-        raise ValueError(_("The entry is not readable JSON."))
+    data = entry_json(request, max_bytes=SYNC_BODY_MAX)
     household = data.get("household")
     children = data.get("children_present", 0)
     name = data.get("recipient_name")
@@ -208,44 +187,18 @@ def offline_sync(request: HttpRequest, pk: int, location_pk: int) -> HttpRespons
     program = program_of(request, pk)
     location = location_of(program, location_pk)
     if request.method == "GET":
-        return _answer("ready", "", 200, csrf=get_token(request))
+        return entry_answer("ready", "", 200, csrf=get_token(request))
     return _sync_entry(request, program, location)
 
 
 def _sync_entry(request: HttpRequest, program: AidProgram, location: AidLocation) -> HttpResponse:
     user = staff_user(request)
-    key = request.headers.get(HEADER, "")
-    if not key_valid(key):
-        return _answer("rejected", _("The entry has no Idempotency-Key."), INVALID)
-    try:
-        entry = _entry(request)
-    except ValueError as exc:
-        return _answer("rejected", str(exc), INVALID)
-    try:
-        claim = idempotency_claim(
-            client=idempotency_client(user),
-            key=f"web:aid-offline:{key}",
-            fingerprint=request_fingerprint(request),
-        )
-    except InFlight:
-        return _answer("waiting", _("This entry is being recorded; try again shortly."), 409)
-    except KeyReused:
-        return _answer("rejected", _("This key was used for another entry."), REJECTED)
-    if isinstance(claim, Replay):
-        response = HttpResponse(claim.body, status=claim.status, content_type="application/json")
-        return no_store(response)
-    try:
-        with transaction.atomic():
-            answer = _record(user, program, location, entry)
-            idempotency_complete(claim, status=201, body=json.dumps(answer))
-    except (ValidationError, PermissionDenied) as error:
-        idempotency_release(claim)
-        messages = getattr(error, "messages", None) or [str(error)]
-        return _answer("rejected", " ".join(messages), REJECTED)
-    except BaseException:
-        idempotency_release(claim)
-        raise
-    return _answer(answer["state"], answer["message"], 201, handout=answer["handout"])
+    return entry_record_once(
+        request,
+        scope="web:aid-offline",
+        parse=_entry,
+        record=lambda entry: _record(user, program, location, entry),
+    )
 
 
 def _record(
@@ -281,11 +234,12 @@ def _record(
 def offline_worker(request: HttpRequest) -> HttpResponse:
     """The service worker that serves the offline pages and their assets from the
     browser's cache when the network is gone. Public: it holds no data."""
-    response = render(
-        request, "web/staff/aid/offline-sw.js", content_type="text/javascript; charset=utf-8"
+    return service_worker(
+        request,
+        cache_prefix="kamtibmas-aid-offline-",
+        cache_version=1,
+        shell_pattern=r"^\/staff\/aid\/\d+\/locations\/\d+\/offline\/$",
     )
-    response["Cache-Control"] = "no-cache"
-    return response
 
 
 ONE = "staff/aid/<int:pk>/locations/<int:location_pk>/offline/"

@@ -551,6 +551,34 @@ def photo_file(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
 # ---- recording an aspiration raised at a dialogue ---------------------------------------
 
 
+def dialogue_aspiration_record(
+    *, actor: User, dialogue: Dialogue, data: dict[str, Any]
+) -> Submitted:
+    """Submit what a ``DialogueAspirationForm`` holds (``data``, its cleaned data) as
+    raised at ``dialogue``: the online intake and the field app (``web.field``) both
+    call this. An RW/RT inside the dialogue's kelurahan is created on first use,
+    except for an anonymous report (SECURITY.md 14). Call inside a transaction."""
+    anonymous = data["privacy"] == Privacy.ANONYMOUS
+    area = None
+    if data["rw"] is not None:
+        village = dialogue.area.village or dialogue.area
+        if village.level == AreaLevel.VILLAGE:
+            area = place_resolve(village, data["rw"], data["rt"], create=not anonymous)
+    return aspiration_submit(
+        text=data["text"],
+        area=area,
+        privacy=data["privacy"],
+        source=Source.DIALOGUE,
+        actor=actor,
+        dialogue=dialogue,
+        spot_answer=data["spot_answer"],
+        reporter_name=data["reporter_name"],
+        reporter_phone=data["reporter_phone"],
+        category=data["category"] or None,
+        urgency=data["urgency"] or None,
+    )
+
+
 def _intake_page(
     request: HttpRequest, dialogue: Dialogue, form: DialogueAspirationForm, *, status: int = 200
 ) -> HttpResponse:
@@ -579,27 +607,10 @@ def dialogue_intake(request: HttpRequest, pk: int) -> HttpResponse:
         return _intake_page(request, dialogue, DialogueAspirationForm())
     form = DialogueAspirationForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
-        anonymous = data["privacy"] == Privacy.ANONYMOUS
-        area = None
-        if data["rw"] is not None:
-            village = dialogue.area.village or dialogue.area
-            if village.level == AreaLevel.VILLAGE:
-                area = place_resolve(village, data["rw"], data["rt"], create=not anonymous)
         try:
             with transaction.atomic():
-                submitted = aspiration_submit(
-                    text=data["text"],
-                    area=area,
-                    privacy=data["privacy"],
-                    source=Source.DIALOGUE,
-                    actor=user,
-                    dialogue=dialogue,
-                    spot_answer=data["spot_answer"],
-                    reporter_name=data["reporter_name"],
-                    reporter_phone=data["reporter_phone"],
-                    category=data["category"] or None,
-                    urgency=data["urgency"] or None,
+                submitted = dialogue_aspiration_record(
+                    actor=user, dialogue=dialogue, data=form.cleaned_data
                 )
         except ValidationError as error:
             service_errors(form, error, {"area": "rw"})

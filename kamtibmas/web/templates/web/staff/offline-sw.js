@@ -1,10 +1,11 @@
-{% load static %}// Kamtibmas: the service worker of the offline aid hand-out (web/aid_offline.py).
-// It serves the offline hand-out pages and the site's static files from the cache
-// the page filled, when the network is gone or too slow; it never caches any other
-// staff page (they hold personal data) and never touches a POST.
+{% load static %}// Kamtibmas: a service worker of the offline pages (web/offline_sync.py): the aid
+// hand-out (web/aid_offline.py) and the field app of a dialogue (web/field.py).
+// It serves the offline pages named below and the site's static files from the
+// cache the page filled, when the network is gone or too slow; it never caches any
+// other staff page (they hold personal data) and never touches a POST.
 "use strict";
-var CACHE = "kamtibmas-aid-offline-v1";
-var SHELL = /^\/staff\/aid\/\d+\/locations\/\d+\/offline\/$/;
+var CACHE = "{{ cache_prefix }}{{ cache_version }}";
+var SHELL = /{{ shell_pattern|safe }}/;
 var STATIC = "{% get_static_prefix %}";
 // A slow connection is no connection: after this the cached page is shown.
 var PATIENCE_MS = 4000;
@@ -13,7 +14,7 @@ self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
     return Promise.all(names.filter(function (name) {
-      return name.indexOf("kamtibmas-aid-offline-") === 0 && name !== CACHE;
+      return name.indexOf("{{ cache_prefix }}") === 0 && name !== CACHE;
     }).map(function (name) { return caches.delete(name); }));
   }).then(function () { return self.clients.claim(); }));
 });
