@@ -1,0 +1,310 @@
+// The field app of a dialogue (issue 12 point 1; kamtibmas/web/field.py).
+//
+// The page is a shell: the reference lists (RW/RT, categories, checklist) come from
+// IndexedDB "kamtibmas-field", downloaded with a version and downloaded again when
+// the page names another one; the entries (aspirations, attendance, inspection) go
+// into the shared on-device queue (offline-queue.js) and are sent in order.
+(function () {
+  "use strict";
+  var app = document.getElementById("field-app");
+  var home = document.getElementById("field-home");
+  if (!window.kamtibmasOfflineQueue) { return; }
+  if (home) { window.kamtibmasOfflineQueue.keepForOffline(home.dataset.cache, home.dataset.workerUrl); }
+  if (!app || !window.indexedDB) { return; }
+  var T = JSON.parse(document.getElementById("field-texts").textContent);
+  var dialogue = app.dataset.dialogue;
+  var reference = null;
+  var replacing = null;   // the key of a refused entry being corrected
+  var clock = new Intl.DateTimeFormat("id-ID", { timeZone: app.dataset.zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+  function $(id) { return document.getElementById(id); }
+  function fmt(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_m, name) { return String(values[name]); });
+  }
+  function show(node, text) { node.textContent = text || ""; node.hidden = !text; }
+  function localTime(iso) { return clock.format(new Date(iso)).replace(":", ".") + " " + app.dataset.zoneLabel; }
+  function option(select, value, label) { select.add(new Option(label, value)); }
+  function clean(value) { return value.replace(/\s+/g, " ").trim(); }
+  function count(id) {
+    var value = $(id).value.trim();
+    return value === "" ? null : Number(value);
+  }
+
+  var queue = window.kamtibmasOfflineQueue({
+    database: "kamtibmas-field",
+    dataStore: "reference",
+    place: "dialogue:" + dialogue,
+    tokenUrl: app.dataset.syncUrl,
+    onShown: queueShown,
+    onSignIn: function () { $("queue-summary").textContent = T.signIn; }
+  });
+
+  function connection() {
+    var node = $("connection");
+    node.textContent = navigator.onLine ? T.online : T.offline;
+    node.dataset.online = navigator.onLine ? "yes" : "no";
+  }
+
+  // ---- reference lists ---------------------------------------------------------------
+  function referenceShown() {
+    var state = $("reference-state");
+    if (!reference) { state.textContent = T.referenceNeeded; state.dataset.version = ""; return; }
+    state.textContent = fmt(T.referenceState, { when: reference.generated });
+    state.dataset.version = reference.version;
+    var rw = $("asp-rw");
+    while (rw.options.length) { rw.remove(0); }
+    option(rw, "", T.wholePlace);
+    reference.places.forEach(function (p) { option(rw, String(p.rw), "RW " + String(p.rw).padStart(3, "0")); });
+    rtChoices();
+    [["asp-category", reference.categories], ["asp-urgency", reference.urgencies]].forEach(function (pair) {
+      var select = $(pair[0]);
+      while (select.options.length) { select.remove(0); }
+      option(select, "", T.letKamtibmas);
+      pair[1].forEach(function (c) { option(select, c[0], c[1]); });
+    });
+    var privacy = $("asp-privacy-choices");
+    privacy.textContent = "";
+    reference.privacy.forEach(function (p) {
+      var label = document.createElement("label");
+      var input = document.createElement("input");
+      input.type = "radio";
+      input.name = "privacy";
+      input.value = p[0];
+      input.id = "asp-privacy-" + p[0];
+      input.checked = p[0] === reference.privacy_default;
+      input.addEventListener("change", privacyShown);
+      label.append(input, " " + p[1]);
+      privacy.append(label);
+    });
+    privacyShown();
+    checklistShown();
+    var a = reference.attendance;
+    $("att-residents").value = a.residents;
+    $("att-leaders").value = a.leaders;
+    $("att-children").value = a.children;
+  }
+  function rtChoices() {
+    var rt = $("asp-rt");
+    while (rt.options.length) { rt.remove(0); }
+    option(rt, "", T.anyRt);
+    var chosen = Number($("asp-rw").value);
+    var place = reference && reference.places.filter(function (p) { return p.rw === chosen; })[0];
+    (place ? place.rts : []).forEach(function (n) { option(rt, String(n), "RT " + String(n).padStart(3, "0")); });
+    rt.disabled = !place;
+  }
+  function checklistShown() {
+    var node = $("inspection-items");
+    node.textContent = "";
+    reference.checklist.forEach(function (item) {
+      var box = document.createElement("fieldset");
+      box.className = "field-check";
+      box.id = "check-" + item.code;
+      var legend = document.createElement("legend");
+      legend.textContent = item.name;
+      var select = document.createElement("select");
+      select.id = "result-" + item.code;
+      select.setAttribute("aria-label", item.name);
+      option(select, "", T.notChecked);
+      reference.results.forEach(function (r) { option(select, r[0], r[1]); });
+      var note = document.createElement("input");
+      note.id = "note-" + item.code;
+      note.maxLength = 2000;
+      note.setAttribute("aria-label", fmt(T.noteOn, { item: item.name }));
+      box.append(legend, select, note);
+      node.append(box);
+    });
+  }
+  function download() {
+    show($("reference-error"), "");
+    return fetch(app.dataset.referenceUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        var json = (response.headers.get("content-type") || "").indexOf("application/json") === 0;
+        if (!json) { throw new Error(T.signIn); }
+        return response.json().then(function (data) {
+          if (!response.ok) { throw new Error(data.message); }
+          return data;
+        });
+      })
+      .then(function (data) { reference = data; return queue.data.put(dialogue, data); })
+      .then(referenceShown)
+      .catch(function (error) {
+        show($("reference-error"), fmt(T.referenceFailed, { reason: navigator.onLine ? error.message : T.noConnection }));
+      });
+  }
+
+  // ---- aspirations -------------------------------------------------------------------
+  function privacyChosen() {
+    var checked = document.querySelector("input[name=privacy]:checked");
+    return checked ? checked.value : "";
+  }
+  function privacyShown() {
+    var anonymous = privacyChosen() === "anonymous";
+    $("asp-identity").hidden = anonymous;
+    show($("asp-anonymous"), anonymous ? T.anonymousNote : "");
+  }
+  function recordAspiration(event) {
+    event.preventDefault();
+    var text = $("asp-text").value.trim();
+    if (!text) { show($("aspiration-error"), T.textNeeded); return; }
+    var privacy = privacyChosen();
+    var anonymous = privacy === "anonymous";
+    var body = {
+      text: text,
+      spot_answer: $("asp-answer").value.trim(),
+      rw: count("asp-rw"),
+      rt: count("asp-rt"),
+      category: $("asp-category").value,
+      urgency: $("asp-urgency").value,
+      privacy: privacy,
+      reporter_name: anonymous ? "" : clean($("asp-name").value),
+      reporter_phone: anonymous ? "" : clean($("asp-phone").value)
+    };
+    var label = text.length > 60 ? text.slice(0, 60) + "…" : text;
+    queued("aspiration", app.dataset.aspirationUrl, body, T.kindAspiration + ": " + label);
+    $("aspiration-form").reset();
+    rtChoices();
+    privacyDefault();
+  }
+  function privacyDefault() {
+    var node = reference && $("asp-privacy-" + reference.privacy_default);
+    if (node) { node.checked = true; }
+    privacyShown();
+  }
+  function aspirationShown(body) {
+    $("asp-text").value = body.text;
+    $("asp-answer").value = body.spot_answer;
+    $("asp-rw").value = body.rw === null ? "" : String(body.rw);
+    rtChoices();
+    $("asp-rt").value = body.rt === null ? "" : String(body.rt);
+    $("asp-category").value = body.category;
+    $("asp-urgency").value = body.urgency;
+    var privacy = $("asp-privacy-" + body.privacy);
+    if (privacy) { privacy.checked = true; }
+    $("asp-name").value = body.reporter_name;
+    $("asp-phone").value = body.reporter_phone;
+    privacyShown();
+  }
+
+  // ---- attendance and inspection -----------------------------------------------------
+  function recordAttendance(event) {
+    event.preventDefault();
+    var body = { residents: count("att-residents"), leaders: count("att-leaders"), children: count("att-children") };
+    queued("attendance", app.dataset.attendanceUrl, body, T.kindAttendance + ": " + fmt(T.attendanceLabel, body));
+  }
+  function attendanceShown(body) {
+    $("att-residents").value = body.residents === null ? "" : body.residents;
+    $("att-leaders").value = body.leaders === null ? "" : body.leaders;
+    $("att-children").value = body.children === null ? "" : body.children;
+  }
+  function recordInspection(event) {
+    event.preventDefault();
+    if (!reference) { return; }
+    var findings = [];
+    reference.checklist.forEach(function (item) {
+      var result = $("result-" + item.code).value;
+      if (result) { findings.push({ item: item.code, result: result, note: $("note-" + item.code).value.trim() }); }
+    });
+    var body = { inspected_at: new Date().toISOString(), notes: $("insp-notes").value.trim(), findings: findings };
+    var problems = findings.filter(function (f) { return f.result === "problem"; }).length;
+    queued("inspection", app.dataset.inspectionUrl, body,
+      T.kindInspection + ": " + fmt(T.inspectionLabel, { checked: findings.length, problems: problems }));
+  }
+  function inspectionShown(body) {
+    reference.checklist.forEach(function (item) {
+      var found = body.findings.filter(function (f) { return f.item === item.code; })[0];
+      $("result-" + item.code).value = found ? found.result : "";
+      $("note-" + item.code).value = found ? found.note : "";
+    });
+    $("insp-notes").value = body.notes;
+  }
+
+  // ---- the queue ---------------------------------------------------------------------
+  var editors = {
+    aspiration: [aspirationShown, "aspiration-section", "asp-text"],
+    attendance: [attendanceShown, "attendance-section", "att-residents"],
+    inspection: [inspectionShown, "inspection-section", "insp-notes"]
+  };
+  function queued(kind, url, body, label) {
+    var previous = replacing && replacing.kind === kind ? replacing.key : null;
+    replacing = null;
+    document.querySelectorAll(".field-correcting").forEach(function (n) { n.hidden = true; });
+    $("queue-summary").textContent = T.recorded;
+    show($(kind + "-error"), "");
+    queue.add({ kind: kind, url: url, body: body, label: label, at: new Date().toISOString() }, previous);
+  }
+  function correct(entry) {
+    var editor = editors[entry.kind];
+    if (!editor || !entry.body || (entry.kind !== "attendance" && !reference)) { return; }
+    replacing = entry;
+    editor[0](entry.body);
+    var section = $(editor[1]);
+    section.querySelector(".field-correcting").hidden = false;
+    show($(entry.kind + "-error"), fmt(T.rejected, { reason: entry.message }));
+    section.scrollIntoView();
+    $(editor[2]).focus();
+  }
+  function queueShown(entries) {
+    var node = $("queue");
+    node.textContent = "";
+    var counts = { waiting: 0, sent: 0, rejected: 0 };
+    entries.forEach(function (entry) {
+      counts[entry.state] += 1;
+      var li = document.createElement("li");
+      li.id = "entry-" + entry.key;
+      li.className = "field-entry field-entry--" + entry.state;
+      li.dataset.state = entry.state;
+      li.dataset.kind = entry.kind;
+      var title = document.createElement("p");
+      var strong = document.createElement("strong");
+      strong.textContent = entry.label;
+      title.append(strong, " · " + fmt(T.recordedAt, { time: localTime(entry.at) }));
+      var state = document.createElement("p");
+      state.className = "field-entry__state";
+      state.textContent = entry.state === "rejected" ? fmt(T.rejected, { reason: entry.message })
+        : entry.state === "sent" ? T.sent + (entry.message ? ": " + entry.message : "") : T.waiting;
+      li.append(title, state);
+      if (entry.state === "rejected") {
+        var fix = document.createElement("button");
+        fix.type = "button";
+        fix.className = "button field-entry__fix";
+        fix.textContent = T.fix;
+        fix.addEventListener("click", function () { correct(entry); });
+        var drop = document.createElement("button");
+        drop.type = "button";
+        drop.className = "link-button field-entry__drop";
+        drop.textContent = T.discard;
+        drop.addEventListener("click", function () { queue.remove(entry.key); });
+        li.append(fix, " ", drop);
+      }
+      node.append(li);
+    });
+    var summary = $("queue-summary");
+    summary.textContent = fmt(T.queueSummary, counts);
+    summary.dataset.waiting = counts.waiting;
+  }
+
+  // ---- start -------------------------------------------------------------------------
+  $("asp-rw").addEventListener("change", rtChoices);
+  $("aspiration-form").addEventListener("submit", recordAspiration);
+  $("attendance-form").addEventListener("submit", recordAttendance);
+  $("inspection-form").addEventListener("submit", recordInspection);
+  document.querySelectorAll(".field-correcting button").forEach(function (button) {
+    button.addEventListener("click", function () {
+      replacing = null;
+      button.parentNode.hidden = true;
+      document.querySelectorAll(".field-form-error").forEach(function (n) { show(n, ""); });
+    });
+  });
+  $("sync-button").addEventListener("click", function () { queue.sync(); });
+  window.addEventListener("online", connection);
+  window.addEventListener("offline", connection);
+  connection();
+  window.kamtibmasOfflineQueue.keepForOffline(app.dataset.cache, app.dataset.workerUrl);
+  queue.data.get(dialogue).then(function (stored) {
+    if (stored && stored.version === app.dataset.version) { reference = stored; }
+    else if (stored && !navigator.onLine) { reference = stored; }
+    referenceShown();
+    var fresh = reference && reference.version === app.dataset.version;
+    return fresh || !navigator.onLine ? null : download();
+  }).then(function () { return queue.start(); });
+}());

@@ -1,0 +1,160 @@
+// The on-device queue of the offline pages (kamtibmas/web/offline_sync.py): the
+// field app of a dialogue (field.js) builds on it.
+//
+// window.kamtibmasOfflineQueue(options) opens the IndexedDB database
+// options.database with two stores:
+//   options.dataStore: what the page downloaded for offline use (reference lists);
+//   queue: every entry recorded on this phone, keyed by its Idempotency-Key, a UUID
+//          made when the officer records it, before any attempt to send it.
+// An entry is {key, seq, place, url, body, state, message, sent_at, ...}: the page
+// adds what it needs to show it. Entries are sent one at a time, oldest first, as
+// JSON POSTs of entry.body to entry.url, whenever the page is online (at start, on
+// the "online" event, every 30 seconds, after each new entry). An entry whose answer
+// is lost is sent again with the same key and body; the server replays its first
+// answer, so it is recorded once. A refused entry (400/422) keeps the server's reason
+// and its body, so that it can be corrected and sent again under a new key; a sent
+// entry drops its body (the phone keeps no copy of what the server has) and is
+// forgotten a day later. A 409 (still being recorded), a 5xx or no answer stops the
+// round: the entries behind it wait, so the order holds.
+(function () {
+  "use strict";
+  var SENT_KEPT_MS = 24 * 60 * 60 * 1000;
+  var RETRY_MS = 30000;
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return x.toString(16).padStart(2, "0"); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  function isJson(response) {
+    return (response.headers.get("content-type") || "").indexOf("application/json") === 0;
+  }
+
+  // The page and its assets go into the service worker's cache, which serves them
+  // when the network is gone, after a reload too.
+  function keepForOffline(cacheName, workerUrl) {
+    if (!("serviceWorker" in navigator) || !window.caches) { return; }
+    navigator.serviceWorker.register(workerUrl).catch(function () {});
+    var urls = [window.location.pathname];
+    document.querySelectorAll("link[rel=stylesheet], link[rel=icon], link[rel=manifest], script[src]").forEach(function (node) {
+      urls.push(node.href || node.src);
+    });
+    caches.open(cacheName).then(function (cache) {
+      urls.forEach(function (url) { cache.add(url).catch(function () {}); });
+    });
+  }
+
+  window.kamtibmasOfflineQueue = function (options) {
+    var syncing = false;
+    var dbReady = new Promise(function (resolve, reject) {
+      var open = indexedDB.open(options.database, 1);
+      open.onupgradeneeded = function () {
+        var db = open.result;
+        db.createObjectStore(options.dataStore);
+        db.createObjectStore("queue", { keyPath: "key" }).createIndex("place", "place");
+      };
+      open.onsuccess = function () { resolve(open.result); };
+      open.onerror = function () { reject(open.error); };
+    });
+    function store(name, mode, work) {
+      return dbReady.then(function (db) {
+        return new Promise(function (resolve, reject) {
+          var tx = db.transaction(name, mode);
+          var result = work(tx.objectStore(name));
+          tx.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
+          tx.onerror = function () { reject(tx.error); };
+        });
+      });
+    }
+    function entries() {
+      return store("queue", "readonly", function (s) { return s.index("place").getAll(options.place); })
+        .then(function (all) { return all.sort(function (a, b) { return a.seq - b.seq; }); });
+    }
+    function put(entry) { return store("queue", "readwrite", function (s) { s.put(entry); }); }
+    function remove(key) { return store("queue", "readwrite", function (s) { s.delete(key); }); }
+    function changed() { return entries().then(options.onShown); }
+
+    // A new entry (replacing the refused one being corrected, if any), then a send.
+    function add(entry, replacing) {
+      entry.key = uuid();
+      entry.seq = Date.now();
+      entry.place = options.place;
+      entry.state = "waiting";
+      entry.message = "";
+      var done = replacing ? remove(replacing) : Promise.resolve();
+      return done.then(function () { return put(entry); }).then(changed).then(sync);
+    }
+    function token() {
+      return fetch(options.tokenUrl, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+        if (!response.ok || !isJson(response)) { throw new Error("sign-in"); }
+        return response.json();
+      }).then(function (data) { return data.csrf; });
+    }
+    function sendOne(entry, csrf) {
+      return fetch(entry.url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Idempotency-Key": entry.key, "X-CSRFToken": csrf },
+        body: JSON.stringify(entry.body)
+      }).then(function (response) {
+        if (!isJson(response)) { throw new Error(response.status === 403 || response.redirected ? "sign-in" : "later"); }
+        return response.json().then(function (data) {
+          if (response.status === 200 || response.status === 201) {
+            entry.state = "sent";
+            entry.message = data.message;
+            entry.sent_at = Date.now();
+            entry.body = null;
+          } else if (response.status === 400 || response.status === 422) {
+            entry.state = "rejected";
+            entry.message = data.message;
+          } else {
+            throw new Error("later");
+          }
+          return put(entry);
+        });
+      });
+    }
+    function sync() {
+      if (syncing || !navigator.onLine) { return Promise.resolve(); }
+      syncing = true;
+      return entries().then(function (queued) {
+        var now = Date.now();
+        var stale = queued.filter(function (e) { return e.state === "sent" && now - e.sent_at > SENT_KEPT_MS; });
+        var waiting = queued.filter(function (e) { return e.state === "waiting"; });
+        return Promise.all(stale.map(function (e) { return remove(e.key); })).then(function () {
+          if (!waiting.length) { return null; }
+          return token().then(function (csrf) {
+            return waiting.reduce(function (chain, entry) {
+              return chain.then(function () { return sendOne(entry, csrf).then(changed); });
+            }, Promise.resolve());
+          });
+        });
+      }).catch(function (error) {
+        if (error && error.message === "sign-in" && options.onSignIn) { options.onSignIn(); }
+      }).then(function () {
+        syncing = false;
+        return changed();
+      });
+    }
+    function start() {
+      window.addEventListener("online", sync);
+      window.setInterval(sync, RETRY_MS);
+      return changed().then(sync);
+    }
+    return {
+      uuid: uuid,
+      entries: entries,
+      add: add,
+      remove: function (key) { return remove(key).then(changed); },
+      sync: sync,
+      start: start,
+      data: {
+        get: function (key) { return store(options.dataStore, "readonly", function (s) { return s.get(key); }); },
+        put: function (key, value) { return store(options.dataStore, "readwrite", function (s) { s.put(value, key); }); }
+      }
+    };
+  };
+  window.kamtibmasOfflineQueue.keepForOffline = keepForOffline;
+}());

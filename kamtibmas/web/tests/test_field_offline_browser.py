@@ -1,0 +1,169 @@
+"""The field app of a dialogue in headless Chromium on a phone (412×915), in
+Indonesian (issue 12 point 1): the officer opens the field page from the dialogue's
+page while online (the page keeps itself and downloads the reference lists), loses
+the connection, records an aspiration on a resident's behalf, the attendance and an
+inspection whose problem has no description, reloads the page while offline (served
+by the service worker, the waiting entries still there), and gets the connection
+back. The first answer is lost on its way back (the request reached the server, the
+response never reached the phone): the aspiration is sent again with its key and
+recorded once. The server refuses the inspection with its reason; the officer
+corrects it and sends it again.
+
+Locators use element ids, not words; what was recorded is read from the database.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kamtibmas.aspirations.models import Aspiration, Privacy, Source
+from kamtibmas.core.models import IdempotencyKey
+from kamtibmas.engagements.models import Dialogue, Inspection, InspectionFinding, InspectionItem
+from kamtibmas.web.tests.conftest import phone_page
+from kamtibmas.web.tests.test_aid_offline_browser import wait_until
+from kamtibmas.web.tests.test_dialogues import held
+from kamtibmas.web.tests.test_loss_staff_browser import (
+    PASSWORD,
+    assert_fits_the_phone,
+    watch_for_problems,
+)
+
+pytestmark = pytest.mark.browser
+
+__all__ = ["held"]  # the fixture, imported for this module
+
+CACHED_PAGE = """async () => {
+  const cache = await caches.open("kamtibmas-field-v1");
+  return !!(await cache.match(location.pathname)) && !!navigator.serviceWorker.controller;
+}"""
+
+
+@pytest.fixture
+def phone(chromium, live_server):
+    """A phone page with service workers allowed (the shared fixture blocks them)."""
+    yield from phone_page(chromium, live_server, service_workers="allow")
+
+
+def signed_in(page, user) -> None:
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(user.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+
+
+def test_the_officer_captures_offline_and_every_entry_is_recorded_once(phone, bekasi, held):
+    from playwright.sync_api import expect
+
+    page = phone
+    problems = watch_for_problems(page)
+    first_item = InspectionItem.objects.filter(is_active=True).order_by("position", "code")[0]
+    signed_in(page, bekasi.officer_selatan)
+    page.goto(f"/staff/dialogues/{held.pk}/")
+    page.locator("#field-link").click()
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    version = page.locator("#field-app").get_attribute("data-version")
+    assert version
+    expect(page.locator("#reference-state")).to_have_attribute("data-version", version)
+    expect(page.locator("#connection")).to_have_attribute("data-online", "yes")
+    page.reload()
+    wait_until(page, lambda: page.evaluate(CACHED_PAGE))
+    assert_fits_the_phone(page)
+
+    # No connection, and the page is reloaded: the service worker serves it, the
+    # lists come from IndexedDB.
+    page.context.set_offline(True)
+    response = page.reload()
+    assert response is not None and response.headers.get("x-kamtibmas-served-from") == "cache"
+    expect(page.locator("#connection")).to_have_attribute("data-online", "no")
+    expect(page.locator("#reference-state")).to_have_attribute("data-version", version)
+
+    # An aspiration on a resident's behalf, confidential, in RW 024.
+    page.locator("#asp-text").fill("Lampu jalan di gang mati, rawan jambret malam hari.")
+    page.locator("#asp-answer").fill("Akan disampaikan ke kelurahan.")
+    page.locator("#asp-rw").select_option("24")
+    expect(page.locator("#asp-privacy-confidential")).to_be_checked()
+    page.locator("#asp-name").fill("Siti Aminah")
+    assert_fits_the_phone(page)
+    page.locator("#aspiration-button").click()
+    expect(page.locator("#queue li")).to_have_count(1)
+    expect(page.locator("#asp-text")).to_have_value("")
+    # Anonymous hides the identity fields.
+    page.locator("#asp-privacy-anonymous").check()
+    expect(page.locator("#asp-identity")).to_be_hidden()
+    page.locator("#asp-privacy-confidential").check()
+
+    # The attendance, then an inspection with a problem left undescribed.
+    page.locator("#att-residents").fill("27")
+    page.locator("#att-leaders").fill("3")
+    page.locator("#att-children").fill("12")
+    page.locator("#attendance-button").click()
+    page.locator(f"#result-{first_item.code}").select_option("problem")
+    page.locator("#insp-notes").fill("Gang sempit.")
+    page.locator("#inspection-button").click()
+    expect(page.locator("#queue li")).to_have_count(3)
+
+    # Reloaded while offline: the entries are still waiting on the phone.
+    response = page.reload()
+    assert response is not None and response.headers.get("x-kamtibmas-served-from") == "cache"
+    expect(page.locator("#queue li[data-state=waiting]")).to_have_count(3)
+    expect(page.locator("#queue-summary")).to_have_attribute("data-waiting", "3")
+    assert Aspiration.objects.count() == 0
+
+    # The connection returns; the first answer is lost on its way back.
+    lost: list[str] = []
+
+    def lose_the_answer(route):
+        if route.request.method == "POST" and not lost:
+            route.fetch()  # the server records it…
+            lost.append(route.request.headers.get("idempotency-key", ""))
+            route.abort()  # …and the phone never hears back
+        else:
+            route.continue_()
+
+    page.route(
+        re.compile(r".*/staff/field/dialogues/\d+/(aspirations|attendance|inspection)$"),
+        lose_the_answer,
+    )
+    page.context.set_offline(False)
+    wait_until(page, lambda: bool(lost))
+    assert Aspiration.objects.count() == 1
+    expect(page.locator("#connection")).to_have_attribute("data-online", "yes")
+    first, second, third = (page.locator("#queue li").nth(i) for i in range(3))
+
+    def sent() -> bool:
+        page.locator("#sync-button").click()
+        return first.get_attribute("data-state") == "sent"
+
+    wait_until(page, sent, every=1.0)
+    case = Aspiration.objects.get()
+    expect(first).to_contain_text(case.number)
+    assert first.get_attribute("id") == f"entry-{lost[0]}"
+    expect(second).to_have_attribute("data-state", "sent")
+    expect(third).to_have_attribute("data-state", "rejected")
+    assert Inspection.objects.count() == 0
+    assert_fits_the_phone(page)
+
+    # The refused inspection is corrected and sent again, under a new key.
+    third.locator(".field-entry__fix").click()
+    expect(page.locator(f"#result-{first_item.code}")).to_have_value("problem")
+    expect(page.locator("#inspection-error")).to_be_visible()
+    page.locator(f"#note-{first_item.code}").fill("Dua lampu mati.")
+    page.locator("#inspection-button").click()
+    expect(page.locator("#queue li")).to_have_count(3)
+    expect(page.locator("#queue li[data-state=sent]")).to_have_count(3)
+
+    assert case.source == Source.DIALOGUE and case.dialogue_id == held.pk
+    assert case.privacy == Privacy.CONFIDENTIAL and case.reporter_name == "Siti Aminah"
+    assert case.area.code == "32.75.04.1005.024"
+    held.refresh_from_db()
+    assert (held.residents_count, held.leaders_count, held.children_count) == (27, 3, 12)
+    finding = InspectionFinding.objects.get(inspection__dialogue=held)
+    assert finding.item == first_item and finding.note == "Dua lampu mati."
+    assert Inspection.objects.get().notes == "Gang sempit."
+    assert Dialogue.objects.count() == 1
+    assert IdempotencyKey.objects.filter(key__startswith="web:field:").count() == 3
+    # Only the network failures provoked on purpose.
+    unexpected = [p for p in problems if "Failed to load resource" not in p]
+    assert unexpected == []
