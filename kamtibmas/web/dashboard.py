@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET
 from kamtibmas.accounts.models import User
 from kamtibmas.areas.models import POLICE_KINDS, Area, Unit
 from kamtibmas.core.charts import Point, bar_chart_svg
+from kamtibmas.core.replicas import replica_reads
 from kamtibmas.core.scope import get_visible_or_404, visible_to
 from kamtibmas.core.timefmt import local_today
 from kamtibmas.core.xlsx import MEDIA_TYPE as XLSX_MEDIA_TYPE
@@ -116,6 +117,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @safety_staff_required
 @never_cache
 @require_GET
+@replica_reads
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     """The dashboard of a unit (``?unit=``), optionally of one of its areas
     (``?area=``), for a period (default: the last 30 days)."""
@@ -190,6 +192,7 @@ def _export(request: HttpRequest, table: str, extension: str) -> HttpResponse:
 @safety_staff_required
 @never_cache
 @require_GET
+@replica_reads
 def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
     """One table of the dashboard as CSV (UTF-8 with a byte order mark)."""
     return _export(request, table, "csv")
@@ -198,6 +201,7 @@ def dashboard_csv(request: HttpRequest, table: str) -> HttpResponse:
 @safety_staff_required
 @never_cache
 @require_GET
+@replica_reads
 def dashboard_xlsx(request: HttpRequest, table: str) -> HttpResponse:
     """One table of the dashboard as an XLSX workbook of one sheet."""
     return _export(request, table, "xlsx")

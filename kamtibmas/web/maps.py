@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from kamtibmas.core.replicas import replica_reads
 from kamtibmas.maps.layers import (
     LAYERS,
     Layer,
@@ -168,6 +169,7 @@ def map_staff(request: HttpRequest) -> HttpResponse:
 @staff_required
 @never_cache
 @require_safe
+@replica_reads
 def map_staff_layer(request: HttpRequest, layer: str) -> HttpResponse:
     return _geojson(request, layer, staff=True)
 

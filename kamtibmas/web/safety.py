@@ -42,6 +42,7 @@ from kamtibmas.core.idempotency import (
     idempotency_release,
     request_fingerprint,
 )
+from kamtibmas.core.replicas import replica_reads
 from kamtibmas.core.scope import get_visible_or_404, visible_to
 from kamtibmas.core.timefmt import local_today, resolve_zone
 from kamtibmas.engagements.models import Dialogue, DialogueType
@@ -173,6 +174,7 @@ def _page(request: HttpRequest, context: dict[str, Any], *, status: int = 200) -
 @safety_staff_required
 @never_cache
 @require_GET
+@replica_reads
 def picture_page(request: HttpRequest) -> HttpResponse:
     """The ranking and the recommendations for a unit and a period (default: the
     last 90 days)."""
@@ -335,6 +337,7 @@ def _month_label(day: date) -> str:
 @safety_staff_required
 @never_cache
 @require_GET
+@replica_reads
 def area_trend_page(request: HttpRequest, area_pk: int) -> HttpResponse:
     """One RW or kelurahan: its index at the end of each of the last twelve months,
     as a chart with the table behind it."""
@@ -378,6 +381,7 @@ def area_trend_page(request: HttpRequest, area_pk: int) -> HttpResponse:
 @safety_staff_required
 @never_cache
 @require_GET
+@replica_reads
 def effects_page(request: HttpRequest) -> HttpResponse:
     """Cases before and after each dialogue held in the period, against the areas
     without a dialogue then; the method and its limits stated on the page."""

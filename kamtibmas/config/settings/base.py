@@ -5,6 +5,8 @@ Environment variables (all optional on a developer machine):
 ``KAMTIBMAS_DATA_DIR``        where the SQLite database, uploads and generated keys live
                               (default ``~/.local/share/kamtibmas``)
 ``DATABASE_URL``              e.g. ``postgres://user@host:5432/kamtibmas``; default SQLite (WAL)
+``DATABASE_REPLICA_URL``      a PostgreSQL streaming replica of it for dashboards, analytics
+                              and exports (``KAMTIBMAS_REPLICA_MAX_LAG_SECONDS``, default 30)
 ``KAMTIBMAS_PRODUCTION``      ``1`` turns on the production hardening checked by
                               ``kamtibmas check --deploy``
 ``KAMTIBMAS_DEBUG``           ``1`` for Django's debug pages (never in production)
@@ -35,6 +37,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from kamtibmas.config.keyring import load_keyring
@@ -136,6 +139,8 @@ MIDDLEWARE = [
     "kamtibmas.core.middleware.PersonalPagesNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Read-your-writes with a read replica: after a signed-in user's write.
+    "kamtibmas.core.replicas.ReplicaWriteMarkMiddleware",
 ]
 
 ROOT_URLCONF = "kamtibmas.config.urls"
@@ -179,6 +184,23 @@ def database_from_env(url: str | None) -> dict[str, Any]:
 
 
 DATABASES = {"default": database_from_env(os.environ.get("DATABASE_URL"))}
+# A PostgreSQL streaming replica for dashboards, analytics pages and exports
+# (kamtibmas.core.replicas; docs/decisions/028-read-replicas.md).
+KAMTIBMAS_READ_REPLICA = ""
+if _replica_url := os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database_from_env(_replica_url)
+    if {DATABASES["default"]["ENGINE"], DATABASES["replica"]["ENGINE"]} != {
+        "django.db.backends.postgresql"
+    }:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs PostgreSQL, as does DATABASE_URL with it."
+        )
+    KAMTIBMAS_READ_REPLICA = "replica"
+DATABASE_ROUTERS = ["kamtibmas.core.replicas.PrimaryReplicaRouter"]
+#: A replica behind the primary that has replayed nothing for this long is skipped.
+KAMTIBMAS_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("KAMTIBMAS_REPLICA_MAX_LAG_SECONDS", 30))
+#: How long a user's last write holds their analytics reads to what has replayed it.
+KAMTIBMAS_REPLICA_WROTE_SECONDS = 60 * 60
 # Per process. "responses": whole public answers kept a few seconds (Open311 lists),
 # few of them, as each may be large. "pages": public HTML pages for anonymous visitors
 # (kamtibmas.web.pagecache), each at most 150 KB: a few languages and areas of a few

@@ -35,3 +35,11 @@ KAMTIBMAS_OPEN311_LIST_CACHE_SECONDS = 0
 # The same holds for kept public pages (kamtibmas.web.tests.test_pagecache turns them on).
 KAMTIBMAS_PAGE_CACHE_SECONDS = 0
 KAMTIBMAS_PAGE_VERSION_SECONDS = 0
+
+# With DATABASE_REPLICA_URL (CI starts a streaming replica of its PostgreSQL), the
+# replica alias mirrors the test database: Django creates nothing on it, and reads go
+# to the primary unless a test turns KAMTIBMAS_READ_REPLICA on and points the alias at
+# the real replica (kamtibmas/core/tests/test_replicas.py).
+if "replica" in DATABASES:  # noqa: F405
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # noqa: F405
+KAMTIBMAS_READ_REPLICA = ""
