@@ -70,6 +70,15 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(phone, be
     page.reload()
     wait_until(page, lambda: page.evaluate(CACHED_PAGE))
     assert_fits_the_phone(page)
+    # Chromium reads the manifest without complaint and finds nothing in the way of
+    # installing the app.
+    cdp = page.context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"].endswith("/staff/field/manifest.webmanifest")
+    assert manifest["errors"] == [], manifest["errors"]
+    blockers = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [b["errorId"] for b in blockers if b["errorId"] != "in-incognito"] == []
+    cdp.detach()
 
     # No connection, and the page is reloaded: the service worker serves it, the
     # lists come from IndexedDB.
