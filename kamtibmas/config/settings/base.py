@@ -5,6 +5,9 @@ Environment variables (all optional on a developer machine):
 ``KAMTIBMAS_DATA_DIR``        where the SQLite database, uploads and generated keys live
                               (default ``~/.local/share/kamtibmas``)
 ``DATABASE_URL``              e.g. ``postgres://user@host:5432/kamtibmas``; default SQLite (WAL)
+``KAMTIBMAS_REDIS_URL``       e.g. ``redis://127.0.0.1:6379/0``: the cache shared by every process and
+                              server (throttles, sign-in limits, import progress); keys start
+                              with ``KAMTIBMAS_REDIS_PREFIX`` (default ``kamtibmas``)
 ``DATABASE_REPLICA_URL``      a PostgreSQL streaming replica of it for dashboards, analytics
                               and exports (``KAMTIBMAS_REPLICA_MAX_LAG_SECONDS``, default 30)
 ``KAMTIBMAS_PRODUCTION``      ``1`` turns on the production hardening checked by
@@ -226,6 +229,23 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
+# Several app servers, or several workers of one (§9 shapes 2 and 3): with
+# KAMTIBMAS_REDIS_URL the counters of throttles and sign-in limits (the default cache)
+# and the import progress are shared by every process on every server, so a limit is
+# one limit however many processes answer. "responses" and "pages" stay per process:
+# a few seconds of a public answer, cheaper kept next to the code that serves it.
+if _redis_url := os.environ.get("KAMTIBMAS_REDIS_URL"):
+    _prefix = os.environ.get("KAMTIBMAS_REDIS_PREFIX", "kamtibmas")
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _redis_url,
+        "KEY_PREFIX": _prefix,
+    }
+    CACHES["progress"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _redis_url,
+        "KEY_PREFIX": f"{_prefix}:progress",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

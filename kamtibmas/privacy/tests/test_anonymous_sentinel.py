@@ -21,9 +21,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -55,10 +53,10 @@ from django.utils.log import configure_logging
 from kamtibmas.api.tests.client import api_client, send
 from kamtibmas.aspirations.models import Aspiration, Privacy
 from kamtibmas.aspirations.tests import conftest as aspiration_fixtures
+from kamtibmas.core.tests.production import production_environment
 from kamtibmas.core.tests.test_serve_command import free_port
 from kamtibmas.open311.tests.conftest import KAYURINGIN, Open311Client
 from kamtibmas.open311.tests.conftest import form as open311_form
-from kamtibmas.triage.classifier import active_model, model_path
 from kamtibmas.web.tests.test_aspirations_anonymity import database_dump, every_logger_at_debug
 from kamtibmas.web.tests.test_aspirations_public import form_data, receipt_of
 from kamtibmas.web.tests.test_views import parse
@@ -391,31 +389,16 @@ def http(
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_security_14_the_production_server_keeps_no_trace_of_an_anonymous_sender(c2, tmp_path):
-    active_model()  # the server reads the trained triage model from its data directory
     data_dir = tmp_path / "data"
-    (data_dir / "triage").mkdir(parents=True)
-    shutil.copy(model_path(), data_dir / "triage" / "model.json")
+    data_dir.mkdir()
     database_url, copy = server_database_url(data_dir)
     port = free_port()
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if k != "DJANGO_SETTINGS_MODULE" and not k.startswith("KAMTIBMAS_")
-    }
-    environment.update(
-        DATABASE_URL=database_url,
-        KAMTIBMAS_DATA_DIR=str(data_dir),
-        KAMTIBMAS_PRODUCTION="1",
-        KAMTIBMAS_ALLOWED_HOSTS="127.0.0.1",
-        KAMTIBMAS_SSL_REDIRECT="0",
-        KAMTIBMAS_DPO_CONTACT="PPID Polres Metro Bekasi Kota, dpo@example.test",
-        KAMTIBMAS_PUBLIC_URL="https://kamtibmas.example.test",
+    environment = production_environment(
+        data_dir,
+        database_url,
         KAMTIBMAS_OPEN311_KEYLESS_INTAKE="1",
         # As much logging as there is: whatever is written must still be clean.
         KAMTIBMAS_LOG_LEVEL="DEBUG",
-        KAMTIBMAS_SECRET_KEY=settings.SECRET_KEY,
-        KAMTIBMAS_FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
-        KAMTIBMAS_BLIND_INDEX_KEY=settings.BLIND_INDEX_KEY,
     )
     # As at each deployment (the deployment checks of `serve` insist).
     subprocess.run(
