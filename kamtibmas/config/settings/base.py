@@ -5,9 +5,11 @@ Environment variables (all optional on a developer machine):
 ``KAMTIBMAS_DATA_DIR``        where the SQLite database, uploads and generated keys live
                               (default ``~/.local/share/kamtibmas``)
 ``DATABASE_URL``              e.g. ``postgres://user@host:5432/kamtibmas``; default SQLite (WAL)
-``KAMTIBMAS_REDIS_URL``       e.g. ``redis://127.0.0.1:6379/0``: the cache shared by every process and
-                              server (throttles, sign-in limits, import progress); keys start
-                              with ``KAMTIBMAS_REDIS_PREFIX`` (default ``kamtibmas``)
+``KAMTIBMAS_MEDIA_ROOT``      where uploads and generated files go (default ``<data dir>/media``);
+                              ``KAMTIBMAS_MEDIA_STORAGE`` (+ ``_OPTIONS``, JSON) for another backend
+``KAMTIBMAS_REDIS_URL``       e.g. ``redis://127.0.0.1:6379/0``: the cache shared by every process
+                              and server (throttles, sign-in limits, import progress); keys
+                              start with ``KAMTIBMAS_REDIS_PREFIX`` (default ``kamtibmas``)
 ``DATABASE_REPLICA_URL``      a PostgreSQL streaming replica of it for dashboards, analytics
                               and exports (``KAMTIBMAS_REPLICA_MAX_LAG_SECONDS``, default 30)
 ``KAMTIBMAS_PRODUCTION``      ``1`` turns on the production hardening checked by
@@ -32,6 +34,7 @@ newest first), ``KAMTIBMAS_BLIND_INDEX_KEY``: override the generated keys.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -309,14 +312,23 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DATA_DIR / "media"
+# Uploads and generated files (photos, signatures, report PDFs). Several app servers
+# and workers need them in one place: a shared directory (KAMTIBMAS_MEDIA_ROOT, e.g.
+# an NFS mount), or another storage backend (KAMTIBMAS_MEDIA_STORAGE, a dotted class
+# path, with its options as JSON in KAMTIBMAS_MEDIA_STORAGE_OPTIONS).
+MEDIA_ROOT = Path(os.environ.get("KAMTIBMAS_MEDIA_ROOT") or DATA_DIR / "media")
 # The map library comes from installed packages, never a CDN (docs/decisions/021-maps.md).
 STATICFILES_DIRS = [
     ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
     ("leaflet-markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get(
+            "KAMTIBMAS_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ.get("KAMTIBMAS_MEDIA_STORAGE_OPTIONS") or "{}"),
+    },
     "staticfiles": {
         "BACKEND": (
             "kamtibmas.config.staticfiles.StaticFilesStorage"

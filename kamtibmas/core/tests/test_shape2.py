@@ -7,6 +7,8 @@ of its own, separate ``kamtibmas worker`` processes, and the Redis cache.
   would allow its own ten).
 - Reports sent through one server are told to their reporters by two separate
   workers on the database queue: every SMS leaves exactly once.
+- A photo uploaded through a server lands in the deployment's shared media storage
+  (``KAMTIBMAS_MEDIA_ROOT``), not in that server's data directory.
 
 They need ``DATABASE_URL`` on PostgreSQL and ``KAMTIBMAS_TEST_REDIS_URL``; ``.ci/run``
 sets both and makes them mandatory (``KAMTIBMAS_REQUIRE_SHAPE2=1``); elsewhere they
@@ -14,6 +16,7 @@ skip and say why."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -26,6 +29,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
+from PIL import Image
 
 from kamtibmas.accounts.services import api_token_issue
 from kamtibmas.aspirations.models import Aspiration
@@ -64,6 +68,7 @@ def shape2(tmp_path: Path):
             database_url,
             KAMTIBMAS_REDIS_URL=redis_url,
             KAMTIBMAS_REDIS_PREFIX=prefix,
+            KAMTIBMAS_MEDIA_ROOT=str(tmp_path / "shared-media"),
             **extra,
         )
 
@@ -169,3 +174,30 @@ def test_reports_through_a_server_are_told_once_by_separate_workers(shape2, beka
     assert Aspiration.objects.filter(number__in=numbers).count() == len(numbers)
     for worker in workers:
         assert worker.stop() == 0, worker.text()
+
+    # A photo of the first case, uploaded through the server.
+    case = Aspiration.objects.get(number=numbers[0])
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(picture, "PNG")
+    boundary = secrets.token_hex(8)
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="a.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + picture.getvalue()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    status, _headers, answer = http(
+        "POST",
+        f"{base}/api/v1/aspirations/{case.pk}/photos",
+        body=body,
+        headers={
+            "Authorization": f"Bearer {raw}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    assert status == 201, answer
+    stored = case.photos.get().image.name
+    assert (shape2.root / "shared-media" / stored).is_file()
+    assert not list((shape2.root / "app").rglob(Path(stored).name))
