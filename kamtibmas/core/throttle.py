@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -37,9 +38,22 @@ def _salt() -> bytes:
     return str(salt).encode()
 
 
+def client_address(request: Any) -> str:
+    """The address of the client that sent ``request``: the peer's, or behind a
+    proxy (``KAMTIBMAS_BEHIND_PROXY``) the one the proxy names in ``X-Real-IP``. The
+    proxy sets that header on every request, replacing whatever a client sent
+    (deploy/kamtibmas.conf); without it every request would come from the proxy, and
+    one client could use up a per-client limit for everyone."""
+    if settings.KAMTIBMAS_BEHIND_PROXY:
+        named = request.META.get("HTTP_X_REAL_IP", "").strip()
+        if named:
+            return named
+    return request.META.get("REMOTE_ADDR", "") or "-"
+
+
 def client_key(request: Any) -> str:
     """An unlinkable per-day name for the client that sent ``request``."""
-    address = request.META.get("REMOTE_ADDR", "") or "-"
+    address = client_address(request)
     return hmac.new(_salt(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 

@@ -18,7 +18,8 @@ Environment variables (all optional on a developer machine):
 ``KAMTIBMAS_ALLOWED_HOSTS``   comma-separated host names
 ``KAMTIBMAS_PUBLIC_URL``      the address residents reach this server at, printed in
                               certificate QR codes (default ``http://127.0.0.1:8000``)
-``KAMTIBMAS_BEHIND_PROXY``    ``1`` when a TLS-terminating proxy sets X-Forwarded-Proto
+``KAMTIBMAS_BEHIND_PROXY``    ``1`` when a TLS-terminating proxy sets X-Forwarded-Proto and
+                              X-Real-IP on every request
 ``KAMTIBMAS_BENCH_BASELINES`` ``1`` serves the benchmark baselines under ``/bench/baselines/``
                               (``bench/bench_api.py``; never on a public server)
 ``KAMTIBMAS_DASHBOARD_ROLLUP`` ``0`` makes the dashboards count every case live (default ``1``:
@@ -385,11 +386,15 @@ if KAMTIBMAS_MAP_TILES:
         )
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_tiles)
 
+#: Behind a proxy that sets X-Forwarded-Proto and X-Real-IP on every request (nginx,
+#: deploy/kamtibmas.conf): the scheme and the client's address come from them.
+KAMTIBMAS_BEHIND_PROXY = env_bool("KAMTIBMAS_BEHIND_PROXY")
+
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("KAMTIBMAS_SSL_REDIRECT", True)
     # Load-balancer probes speak plain HTTP to the app server.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    if env_bool("KAMTIBMAS_BEHIND_PROXY"):
+    if KAMTIBMAS_BEHIND_PROXY:
         # Only behind a proxy that always sets this header: a client could forge it.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
