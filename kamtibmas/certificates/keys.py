@@ -1,4 +1,5 @@
-"""The certificate signing keys, generated per deployment, kept in the data directory.
+"""The certificate signing keys, generated per deployment, kept in the data directory
+(or the directory ``KAMTIBMAS_CERTIFICATE_KEYS_DIR`` names, shared by every server).
 
 Layout (never in the database, never in the checkout)::
 
@@ -61,7 +62,11 @@ class KeyRecord:
 
 
 def certificate_keys_dir() -> Path:
-    return Path(settings.DATA_DIR) / "keys" / "certificates"
+    """``KAMTIBMAS_CERTIFICATE_KEYS_DIR``: one directory for every app server and worker
+    of a deployment (a shared mount), so that all sign with the same key; by default
+    the data directory's."""
+    shared = settings.KAMTIBMAS_CERTIFICATE_KEYS_DIR
+    return Path(shared) if shared else Path(settings.DATA_DIR) / "keys" / "certificates"
 
 
 def _directory(directory: Path | None) -> Path:

@@ -152,3 +152,20 @@ def test_verification_keys_are_kept_until_the_registry_changes(tmp_path):
     signing_key_compromise(first.kid, directory=tmp_path)
     fresh = verification_keys(directory=tmp_path)
     assert fresh is not keys and fresh[first.kid].status == KeyStatus.COMPROMISED
+
+
+def test_servers_share_one_key_directory_when_configured(settings, tmp_path):
+    """KAMTIBMAS_CERTIFICATE_KEYS_DIR: two app servers (two data directories) sign with
+    the key of the one directory they both mount."""
+    from kamtibmas.certificates.keys import certificate_keys_dir
+
+    shared = tmp_path / "shared-keys"
+    settings.KAMTIBMAS_CERTIFICATE_KEYS_DIR = str(shared)
+    settings.DATA_DIR = tmp_path / "server-1"
+    first = signing_key_ensure()
+    settings.DATA_DIR = tmp_path / "server-2"
+    assert signing_key_ensure() == first
+    assert certificate_keys_dir() == shared
+    assert (shared / f"{first.kid}.pem").is_file()
+    assert not (tmp_path / "server-1" / "keys").exists()
+    assert not (tmp_path / "server-2" / "keys").exists()

@@ -7,6 +7,8 @@ Environment variables (all optional on a developer machine):
 ``DATABASE_URL``              e.g. ``postgres://user@host:5432/kamtibmas``; default SQLite (WAL)
 ``KAMTIBMAS_MEDIA_ROOT``      where uploads and generated files go (default ``<data dir>/media``);
                               ``KAMTIBMAS_MEDIA_STORAGE`` (+ ``_OPTIONS``, JSON) for another backend
+``KAMTIBMAS_CERTIFICATE_KEYS_DIR`` the certificate signing keys (default ``<data dir>/keys/
+                              certificates``): one directory shared by every server
 ``KAMTIBMAS_REDIS_URL``       e.g. ``redis://127.0.0.1:6379/0``: the cache shared by every process
                               and server (throttles, sign-in limits, import progress); keys
                               start with ``KAMTIBMAS_REDIS_PREFIX`` (default ``kamtibmas``)
@@ -318,6 +320,10 @@ MEDIA_URL = "/media/"
 # an NFS mount), or another storage backend (KAMTIBMAS_MEDIA_STORAGE, a dotted class
 # path, with its options as JSON in KAMTIBMAS_MEDIA_STORAGE_OPTIONS).
 MEDIA_ROOT = Path(os.environ.get("KAMTIBMAS_MEDIA_ROOT") or DATA_DIR / "media")
+# The certificate signing keys (kamtibmas.certificates.keys): with several app servers
+# a directory they all mount, owner-only, so that every server signs with one key.
+# Empty: <DATA_DIR>/keys/certificates.
+KAMTIBMAS_CERTIFICATE_KEYS_DIR = os.environ.get("KAMTIBMAS_CERTIFICATE_KEYS_DIR", "")
 # The map library comes from installed packages, never a CDN (docs/decisions/021-maps.md).
 STATICFILES_DIRS = [
     ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
