@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
@@ -22,6 +22,9 @@ from django_tasks_db.management.commands.db_worker import Worker
 from kamtibmas.core.schedule import run_due_jobs
 
 logger = logging.getLogger(__name__)
+
+#: Seconds between attempts while the database is unavailable.
+RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 class _TaskWorker(Worker):
@@ -76,14 +79,39 @@ class BackgroundWorker:
         return self._stop_event.is_set()
 
     def run(self, *, once: bool = False) -> None:
-        """Work until ``stop()``; with ``once``, run what is ready and due, then return."""
+        """Work until ``stop()``; with ``once``, run what is ready and due, then return.
+
+        A database that goes away (a restart, a failover, the network) does not stop
+        the worker: it drops its connections, waits (``RECONNECT_DELAYS``, growing) and
+        goes on. What it was doing is not lost: a task whose result could not be
+        recorded stays claimed until its claim expires, and the outbox sweep sends
+        the messages of tasks that never finished (SECURITY.md 20)."""
         logger.info("Worker %s started", self.worker_id)
+        failures = 0
         while not self.stopping:
-            self._tasks.run()
-            if self.stopping:
-                break
-            run_due_jobs(timezone.now())
-            close_old_connections()
+            try:
+                self._tasks.run()
+                if self.stopping:
+                    break
+                run_due_jobs(timezone.now())
+                close_old_connections()
+            except DatabaseError as exc:
+                delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
+                failures += 1
+                logger.warning(
+                    "Worker %s: the database is unavailable (%s); trying again in %.1f s",
+                    self.worker_id,
+                    type(exc).__name__,
+                    delay,
+                )
+                connections.close_all()
+                if once:
+                    raise
+                self._stop_event.wait(delay)
+                continue
+            if failures:
+                logger.info("Worker %s: the database is back", self.worker_id)
+                failures = 0
             if once:
                 break
             self._stop_event.wait(self.interval)
