@@ -2,8 +2,9 @@
 
 ``{"detail": "…", "code": "…", "errors": [{"field", "location", "message", "code"}]}``
 
-* 400 ``malformed_json`` / ``bad_request`` / ``nul_character`` / ``too_large``: the
-  body is not JSON, holds text no column can store, or is too large;
+* 400 ``malformed_json`` / ``bad_request`` / ``nul_character`` / ``unstorable`` /
+  ``too_large``: the body is not JSON (or not readable multipart), holds text no
+  column can store (a NUL, half a surrogate pair), or is too large;
 * 401 ``unauthenticated``: no valid API token;
 * 403 ``forbidden``: the token belongs to someone who may not use the staff API;
 * 404 ``not_found``: no such record, or one outside the caller's units (never 403,
@@ -30,10 +31,13 @@ from django.core.exceptions import (
     ObjectDoesNotExist,
     PermissionDenied,
     RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
@@ -42,7 +46,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as InputValidationError
 
-from kamtibmas.api.parsing import NotJson, UnstorableText
+from kamtibmas.api.parsing import NotJson, UnpairedSurrogate, UnstorableText
 
 
 class ErrorItem(Schema):
@@ -256,6 +260,8 @@ def _http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResp
             "constant": cause
         }
         code = "malformed_json"
+    elif status == 400 and isinstance(cause, UnpairedSurrogate):
+        return _unstorable_data(request, cause, api)
     elif status == 400 and isinstance(cause, UnstorableText):
         return _unstorable(request, cause, api)
     elif status == 400 and isinstance(cause, UnicodeDecodeError):
@@ -308,6 +314,7 @@ _unstorable = _Fixed(
 _unstorable_data = _Fixed(
     400, "unstorable", gettext_lazy("The request holds a value that cannot be stored.")
 )
+_unreadable = _Fixed(400, "bad_request", gettext_lazy("The request body could not be read."))
 _too_large = _Fixed(400, "too_large", gettext_lazy("The request body is too large."))
 
 
@@ -331,6 +338,11 @@ def install(api: NinjaAPI) -> None:
         (IntegrityError, _conflict),
         (RequestDataTooBig, _too_large),
         (UnstorableText, _unstorable),
+        (UnpairedSurrogate, _unstorable_data),
+        # A multipart body Django cannot parse (no boundary, too many parts).
+        (MultiPartParserError, _unreadable),
+        (TooManyFieldsSent, _unreadable),
+        (TooManyFilesSent, _unreadable),
         (DataError, _unstorable_data),
     ]
     for exc_class, handler in handlers:

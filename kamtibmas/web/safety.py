@@ -40,6 +40,7 @@ from kamtibmas.core.idempotency import (
     idempotency_client,
     idempotency_complete,
     idempotency_release,
+    key_valid,
     request_fingerprint,
 )
 from kamtibmas.core.replicas import replica_reads
@@ -257,8 +258,11 @@ def plan_action(request: HttpRequest) -> HttpResponse:
     village = Area.objects.get(pk=area.village_id or area.pk)
     place = str(area) if area == village else f"{area}, {village}"
     back = f"{reverse('web:safety')}?unit={unit.pk}"
-    # Without the page's token (an old page) the request is its own key.
-    token = request.POST.get("token", "")[:64] or uuid.uuid4().hex
+    # Without the page's token (an old page), or with one that is not printable ASCII
+    # (a NUL: PostgreSQL cannot store it), the request is its own key.
+    token = request.POST.get("token", "")[:64]
+    if not key_valid(token):
+        token = uuid.uuid4().hex
     try:
         claim = idempotency_claim(
             client=idempotency_client(user),
