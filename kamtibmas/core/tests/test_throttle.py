@@ -21,8 +21,10 @@ def _empty_cache():
 
 
 def through(peer: str, real_ip: str | None = None):
-    headers = {"HTTP_X_REAL_IP": real_ip} if real_ip else {}
-    return RequestFactory().get("/track/", REMOTE_ADDR=peer, **headers)
+    request = RequestFactory().get("/track/", REMOTE_ADDR=peer)
+    if real_ip:
+        request.META["HTTP_X_REAL_IP"] = real_ip
+    return request
 
 
 def test_behind_a_proxy_each_resident_is_counted_on_their_own(settings):
