@@ -897,8 +897,8 @@ API: dict[tuple[str, str], Api] = {
             "area": v.village.code,
             "unit": v.unit.pk,
             "venue_name": "Balai",
-            "planned_start": "2100-01-01T10:00:00+07:00",
-            "planned_end": "2100-01-01T12:00:00+07:00",
+            "start": "2100-01-01T10:00:00+07:00",
+            "end": "2100-01-01T12:00:00+07:00",
         },
     ),
     ("POST", "/api/v1/loss-reports"): Api(
@@ -927,7 +927,8 @@ API: dict[tuple[str, str], Api] = {
     ("POST", "/api/v1/aid/households"): Api(
         "create",
         lambda v: {
-            "kk_number": "3275010101090077",
+            # A KK of each side's own: KK numbers are unique across units.
+            "kk_number": "3275010101090077" if v.side == "selatan" else "3275010101090078",
             "head_name": "Disusupkan",
             "area": v.rw.code,
             "members": 3,
@@ -1543,11 +1544,24 @@ def api_matrix(world: SimpleNamespace, clients: dict) -> tuple[list[str], int]:
 
 def api_controls(world: SimpleNamespace, clients: dict, reads: bool) -> list[str]:
     """The owner reaches every operation (``reads``; then the writes whose path has
-    no read)."""
+    no read, and the creations naming the owner's unit)."""
     failures = []
     operations = [(m, p, API[(m, p)]) for m, p in api_operations()]
     for _attacker, victim, _roles in directions(world):
         for method, path, entry in operations:
+            if entry.kind == "create" and not reads and entry.body:
+                # The same body naming the user's own unit creates the record: the
+                # refusals above are about the unit, not a body gone stale.
+                url = api_url(path, victim, entry)
+                response = api_call(
+                    clients[(victim.side, entry.control)], method, url, entry.body(victim), entry
+                )
+                if not 200 <= response.status_code < 300:
+                    failures.append(
+                        f"CONTROL {entry.control}.{victim.side} {method} {url} naming its own "
+                        f"unit: {response.status_code} {response.content[:200]!r}"
+                    )
+                continue
             if entry.kind != "record" or (method == "GET") != reads:
                 continue
             if not reads and ("GET", path) in API:
