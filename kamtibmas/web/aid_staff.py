@@ -22,11 +22,10 @@ answer.
 from __future__ import annotations
 
 import uuid
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -72,7 +71,7 @@ from kamtibmas.core.xlsx import MEDIA_TYPE as XLSX_MEDIA_TYPE
 from kamtibmas.privacy.identifiers import mask_identifier
 from kamtibmas.privacy.models import AuditAction
 from kamtibmas.privacy.services import audit_record, audit_record_many
-from kamtibmas.web.decorators import View, staff_required
+from kamtibmas.web.decorators import staff_roles_required
 from kamtibmas.web.forms_aid import HandoutForm, KkSearchForm, NameSearchForm, StockForm
 
 INVALID = 400
@@ -83,16 +82,8 @@ NAME_SEARCH_SHOWN = 20
 SHOWN_FIELDS = ["kk_number", "head_name"]
 
 
-def aid_staff_required(view: View) -> View:
-    """``staff_required``, then only ``AID_ROLES`` (403 else)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request.user, "role", None) not in AID_ROLES:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return staff_required(wrapper)
+#: ``staff_required``, then only ``AID_ROLES`` (403 else).
+aid_staff_required = staff_roles_required(AID_ROLES)
 
 
 def staff_user(request: HttpRequest) -> User:

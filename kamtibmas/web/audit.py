@@ -17,12 +17,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, time, timedelta
-from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
@@ -43,7 +41,7 @@ from kamtibmas.core.xlsx import sheet_start, workbook_bytes
 from kamtibmas.privacy.breach import RESOLVERS
 from kamtibmas.privacy.models import AuditAction, AuditEntry
 from kamtibmas.privacy.services import audit_record_many
-from kamtibmas.web.decorators import View, staff_required
+from kamtibmas.web.decorators import staff_roles_required
 from kamtibmas.web.forms_dialogues import DATE_WIDGET
 
 AUDIT_REVIEW_ROLES = frozenset({Role.COMMANDER, Role.ADMIN})
@@ -100,16 +98,8 @@ class AuditFilterForm(forms.Form):
         return cleaned
 
 
-def audit_review_required(view: View) -> View:
-    """``staff_required``, then only ``AUDIT_REVIEW_ROLES`` (403 else)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request.user, "role", None) not in AUDIT_REVIEW_ROLES:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return staff_required(wrapper)
+#: ``staff_required``, then only ``AUDIT_REVIEW_ROLES`` (403 else).
+audit_review_required = staff_roles_required(AUDIT_REVIEW_ROLES)
 
 
 def _user(request: HttpRequest) -> User:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -77,7 +76,7 @@ from kamtibmas.engagements.models import Dialogue, DialogueStatus
 from kamtibmas.privacy.identifiers import mask_identifier
 from kamtibmas.privacy.models import AuditAction
 from kamtibmas.privacy.services import audit_record, audit_record_many
-from kamtibmas.web.decorators import View, staff_required
+from kamtibmas.web.decorators import staff_roles_required
 from kamtibmas.web.forms_certificates import (
     IDENTITY_DOCUMENTS,
     ConsentForm,
@@ -98,16 +97,8 @@ REPORT = "web:loss-report"
 _REFERENCE = re.compile(r"^[A-Z0-9]{10}$")
 
 
-def loss_staff_required(view: View) -> View:
-    """``staff_required``, then only the roles that record loss reports (403 else)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request.user, "role", None) not in RECORDING_ROLES:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return staff_required(wrapper)
+#: ``staff_required``, then only the roles that record loss reports (403 else).
+loss_staff_required = staff_roles_required(RECORDING_ROLES)
 
 
 def _staff(request: HttpRequest) -> User:

@@ -7,7 +7,7 @@ residents get 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import wraps
 from typing import Any
 
@@ -30,3 +30,18 @@ def staff_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return login_required(wrapper)
+
+
+def staff_roles_required(roles: Collection[str]) -> Callable[[View], View]:
+    """``staff_required``, then only a user whose role is in ``roles`` (403 else)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if getattr(request.user, "role", None) not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return staff_required(wrapper)
+
+    return decorate

@@ -27,11 +27,10 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import wraps
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -62,7 +61,7 @@ from kamtibmas.engagements.services import (
 )
 from kamtibmas.triage.taxonomy import Category, Urgency
 from kamtibmas.web.aspirations_staff import dialogue_aspiration_record
-from kamtibmas.web.decorators import View, staff_required
+from kamtibmas.web.decorators import View, staff_roles_required
 from kamtibmas.web.dialogues import place_label
 from kamtibmas.web.forms_aspirations import DialogueAspirationForm
 from kamtibmas.web.forms_dialogues import AttendanceForm
@@ -92,16 +91,8 @@ HOME_MAX = 50
 CLOCK_SLACK = timedelta(minutes=10)
 
 
-def field_staff_required(view: View) -> View:
-    """``staff_required``, then only ``FIELD_ROLES`` (403 else)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request.user, "role", None) not in FIELD_ROLES:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return staff_required(wrapper)
+#: ``staff_required``, then only ``FIELD_ROLES`` (403 else).
+field_staff_required = staff_roles_required(FIELD_ROLES)
 
 
 def _user(request: HttpRequest) -> User:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time, timedelta
-from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,7 +60,7 @@ from kamtibmas.safety.trends import (
     area_trend,
     dialogue_effects,
 )
-from kamtibmas.web.decorators import View, staff_required
+from kamtibmas.web.decorators import staff_roles_required
 from kamtibmas.web.forms_dialogues import DATE_WIDGET
 
 SAFETY_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN})
@@ -75,16 +74,8 @@ PLAN_IN_DAYS = 7
 INVALID = 400
 
 
-def safety_staff_required(view: View) -> View:
-    """``staff_required``, then only ``SAFETY_ROLES`` (403 else)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request.user, "role", None) not in SAFETY_ROLES:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return staff_required(wrapper)
+#: ``staff_required``, then only ``SAFETY_ROLES`` (403 else).
+safety_staff_required = staff_roles_required(SAFETY_ROLES)
 
 
 class PeriodForm(forms.Form):
