@@ -19,6 +19,7 @@ from kamtibmas.aspirations.lifecycle import Action
 from kamtibmas.aspirations.models import Aspiration, Privacy, ResponseTemplate, Status, Survey
 from kamtibmas.aspirations.services import aspiration_act
 from kamtibmas.aspirations.tests import conftest as aspiration_fixtures
+from kamtibmas.web.tests.browser import assert_fits_the_phone
 
 pytestmark = pytest.mark.browser
 
@@ -34,13 +35,6 @@ def watch_for_problems(page) -> list[str]:
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     return problems
-
-
-def assert_fits_the_phone(page) -> None:
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"the page is {overflow}px wider than the phone screen"
 
 
 def test_a_resident_reports_anonymously_and_follows_the_case_by_its_code(browser_page, c2, submit):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kamtibmas.web.tests.browser import assert_fits_the_phone
+
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "screenshot.png"
@@ -73,10 +75,7 @@ def test_public_home_page_on_a_phone(browser_page):
         "element => getComputedStyle(element).backgroundColor"
     )
     assert header_colour == "rgb(61, 43, 31)", "the stylesheet did not load"
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"the page is {overflow}px wider than the phone screen"
+    assert_fits_the_phone(page)
 
     page.keyboard.press("Tab")
     skip_link = page.get_by_role("link", name="Langsung ke konten utama")

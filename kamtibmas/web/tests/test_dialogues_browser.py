@@ -14,6 +14,7 @@ from django.utils import timezone
 from kamtibmas.engagements.catalogue import catalogue_install
 from kamtibmas.engagements.models import DialogueStatus, DialogueType
 from kamtibmas.engagements.services import dialogue_plan
+from kamtibmas.web.tests.browser import assert_fits_the_phone
 
 pytestmark = pytest.mark.browser
 
@@ -60,10 +61,7 @@ def test_officer_captures_a_dialogue_on_a_phone(browser_page, live_server, start
         "Ngopi Kamtibmas bersama warga RW 024"
     )
 
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"the capture page is {overflow}px wider than the phone"
+    assert_fits_the_phone(page)
     mark_held = page.get_by_role("button", name="Mark as held")
     box = mark_held.bounding_box()
     assert box is not None and box["height"] >= MIN_TOUCH_PX and box["width"] >= 300

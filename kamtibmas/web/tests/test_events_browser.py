@@ -14,6 +14,7 @@ from kamtibmas.engagements.catalogue import catalogue_install
 from kamtibmas.engagements.models import Attendee, AttendeeGroup, CheckInCode
 from kamtibmas.engagements.services import checkin_code_issue
 from kamtibmas.engagements.tests import conftest as engagement_fixtures
+from kamtibmas.web.tests.browser import assert_fits_the_phone
 from kamtibmas.web.tests.conftest import PHONE_VIEWPORT
 
 pytestmark = pytest.mark.browser
@@ -54,13 +55,6 @@ def watch_for_problems(page) -> list[str]:
         ),
     )
     return problems
-
-
-def assert_fits_the_phone(page) -> None:
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"the page is {overflow}px wider than the phone screen"
 
 
 def assert_big_enough_to_tap(locator, minimum: int = MIN_TOUCH_TARGET_PX) -> None:

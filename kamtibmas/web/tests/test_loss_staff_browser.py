@@ -17,6 +17,7 @@ import pytest
 from kamtibmas.certificates.models import Certificate, LossReport, ReportSource, ReportStatus
 from kamtibmas.certificates.services import certificate_issue, loss_report_start
 from kamtibmas.certificates.tests.conftest import KTP_AND_KK, desk, identity
+from kamtibmas.web.tests.browser import assert_fits_the_phone
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +32,6 @@ def watch_for_problems(page) -> list[str]:
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     return problems
-
-
-def assert_fits_the_phone(page) -> None:
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"the page is {overflow}px wider than the phone screen"
 
 
 @pytest.fixture
