@@ -70,6 +70,9 @@ class Report(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: How many times a worker started making it (a worker that dies mid-way leaves it
+    #: ``running``; ``reports_recover_stale`` queues it again, up to a limit).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     tenant_area_path = "dialogue__area"
     tenant_unit_path = "unit"

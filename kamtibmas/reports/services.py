@@ -2,10 +2,15 @@
 
 States: queued → running → done, or failed with a readable message. The worker's
 step is claimed by a conditional update of the status, so a task run twice makes
-the report once, and a failed report is never tried again by itself: whoever wants
-it asks again, which queues a new one. A report left ``running`` by a worker that
-died counts as failed once ``STALE_AFTER`` has passed, so it does not block its
-subject forever.
+the report once, and a report that failed with an error is never tried again by
+itself: whoever wants it asks again, which queues a new one. A report left
+``running`` by a worker that died (killed, the machine lost) is queued again by the
+periodic job ``reports_recover_stale`` once it has run longer than
+``KAMTIBMAS_REPORT_STALE_SECONDS``, that time doubling with each attempt; after
+``KAMTIBMAS_REPORT_MAX_ATTEMPTS`` attempts it ends failed with a readable message
+instead of killing workers for ever (issue 12 point 3). Each attempt's claim is its
+start time: a worker that was only slow, not dead, finds its claim gone and keeps
+nothing.
 
 One report in the making per subject: asking again for a dialogue, or a unit and a
 month, while its report is queued or running returns that report (a partial unique
@@ -21,9 +26,11 @@ unit and the units above it, and for a dialogue the units whose area it lies in.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
@@ -45,8 +52,6 @@ from kamtibmas.reports.models import PENDING, Report, ReportKind, ReportStatus
 logger = logging.getLogger(__name__)
 
 REPORT_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN})
-#: A report running longer than this was left by a worker that stopped.
-STALE_AFTER = timedelta(minutes=15)
 #: What the closing report shows that may identify someone (the audit's ``fields``).
 CLOSING_PERSONAL_FIELDS = ("answers", "photos", "host", "follow_up.owner", "inspection.notes")
 
@@ -109,14 +114,44 @@ def _check_role(actor: Any) -> None:
         raise PermissionDenied(_("Only officers and commanders may ask for reports."))
 
 
-def _stale_fail(queryset: models.QuerySet[Report]) -> None:
-    queryset.filter(
-        status=ReportStatus.RUNNING, started_at__lt=timezone.now() - STALE_AFTER
-    ).update(
-        status=ReportStatus.FAILED,
-        failure=_("The worker stopped before the report was made: ask for it again."),
-        finished_at=timezone.now(),
+def _stale_after(attempts: int) -> timedelta:
+    """How long an attempt may run before its worker counts as dead: the setting,
+    doubled for each attempt before it (a report that kills its worker is retried
+    ever more slowly)."""
+    base = timedelta(seconds=settings.KAMTIBMAS_REPORT_STALE_SECONDS)
+    return base * 2 ** max(0, attempts - 1)
+
+
+def reports_recover_stale(queryset: models.QuerySet[Report] | None = None) -> int:
+    """Queue again each report left ``running`` by a worker that died, or end it
+    failed once it has had ``KAMTIBMAS_REPORT_MAX_ATTEMPTS`` attempts; how many were
+    queued again. Run by the worker every minute (``KAMTIBMAS_PERIODIC_JOBS``) and
+    when someone asks for a report whose subject has one stuck."""
+    from kamtibmas.reports.tasks import report_build  # tasks import this module
+
+    now = timezone.now()
+    running = (queryset if queryset is not None else Report.objects.all()).filter(
+        status=ReportStatus.RUNNING, started_at__lt=now - _stale_after(1)
     )
+    requeued = 0
+    for pk, started_at, attempts in running.values_list("pk", "started_at", "attempts"):
+        if started_at is None or started_at >= now - _stale_after(attempts):
+            continue
+        claim = Report.objects.filter(pk=pk, status=ReportStatus.RUNNING, started_at=started_at)
+        if attempts >= settings.KAMTIBMAS_REPORT_MAX_ATTEMPTS:
+            logger.error("Report %s failed: its worker stopped %d times", pk, attempts)
+            claim.update(
+                status=ReportStatus.FAILED,
+                failure=_("The worker stopped before the report was made: ask for it again."),
+                finished_at=now,
+            )
+            continue
+        with transaction.atomic():
+            if claim.update(status=ReportStatus.QUEUED, started_at=None):
+                logger.warning("Report %s queued again: its worker stopped", pk)
+                report_build.enqueue(str(pk))
+                requeued += 1
+    return requeued
 
 
 def _request(*, actor: User, subject: models.Q, values: dict[str, Any], language: str) -> Report:
@@ -124,7 +159,7 @@ def _request(*, actor: User, subject: models.Q, values: dict[str, Any], language
     from kamtibmas.reports.tasks import report_build  # tasks import this module
 
     same = Report.objects.filter(subject)
-    _stale_fail(same)
+    reports_recover_stale(same)
     with transaction.atomic():
         existing = same.filter(status__in=PENDING).first()
         if existing is not None:
@@ -194,10 +229,8 @@ def _build(report: Report) -> bytes:
     return documents.unit_monthly_pdf(monthly)
 
 
-def _fail(pk: Any, message: str) -> None:
-    Report.objects.filter(pk=pk, status=ReportStatus.RUNNING).update(
-        status=ReportStatus.FAILED, failure=message, finished_at=timezone.now()
-    )
+def _fail(mine: models.QuerySet[Report], message: str) -> None:
+    mine.update(status=ReportStatus.FAILED, failure=message, finished_at=timezone.now())
 
 
 def report_build_run(pk: str) -> None:
@@ -205,29 +238,33 @@ def report_build_run(pk: str) -> None:
     not queued (made already, being made, or failed). A subject its requester may no
     longer see, or an unexpected error, ends the report ``failed`` with a message;
     the unexpected error is raised again for the task's record."""
+    started_at = timezone.now()
     claimed = Report.objects.filter(pk=pk, status=ReportStatus.QUEUED).update(
-        status=ReportStatus.RUNNING, started_at=timezone.now()
+        status=ReportStatus.RUNNING, started_at=started_at, attempts=models.F("attempts") + 1
     )
     if not claimed:
         return
+    if settings.KAMTIBMAS_FAULT_PAUSE_IN_REPORT_BUILD:  # the crash test's window
+        time.sleep(settings.KAMTIBMAS_FAULT_PAUSE_IN_REPORT_BUILD)
+    mine = Report.objects.filter(pk=pk, status=ReportStatus.RUNNING, started_at=started_at)
     report = Report.objects.select_related("requested_by", "unit__area", "dialogue").get(pk=pk)
     with translation.override(report.language):
         try:
             data = _build(report)
         except (Http404, PermissionDenied):
-            _fail(pk, _("You can no longer see what this report is about."))
+            _fail(mine, _("You can no longer see what this report is about."))
             return
         except Exception:
             logger.exception("Report %s could not be made", pk)
-            _fail(pk, _("The report could not be made because of an unexpected error."))
+            _fail(mine, _("The report could not be made because of an unexpected error."))
             raise
     report.file.save("report.pdf", ContentFile(data), save=False)
-    kept = Report.objects.filter(pk=pk, status=ReportStatus.RUNNING).update(
+    kept = mine.update(
         status=ReportStatus.DONE,
         file=report.file.name,
         size=len(data),
         finished_at=timezone.now(),
         failure="",
     )
-    if not kept:  # declared stale meanwhile: its file is not wanted
+    if not kept:  # declared stale meanwhile, and queued again: this file is not wanted
         report.file.delete(save=False)

@@ -26,6 +26,9 @@ Environment variables (all optional on a developer machine):
                               (``bench/bench_api.py``; never on a public server)
 ``KAMTIBMAS_DASHBOARD_ROLLUP`` ``0`` makes the dashboards count every case live (default ``1``:
                               from the roll-up once the worker has built it)
+``KAMTIBMAS_REPORT_STALE_SECONDS`` a report (PDF) running longer than this (default 900; doubled
+                              per attempt) was left by a dead worker and is queued again,
+                              up to ``KAMTIBMAS_REPORT_MAX_ATTEMPTS`` (default 3) attempts
 ``KAMTIBMAS_MAP_TILES``       tile URL template of the maps, e.g.
                               ``https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png``; its host is
                               added to the CSP's img-src. Empty (the default): no tiles, the
@@ -511,6 +514,16 @@ KAMTIBMAS_NOTIFICATION_CLAIM_SECONDS = 300
 KAMTIBMAS_FAULT_PAUSE_AFTER_SEND = (
     0.0 if PRODUCTION else float(os.environ.get("KAMTIBMAS_FAULT_PAUSE_AFTER_SEND") or 0)
 )
+# Reports (PDFs made by the worker): an attempt running longer than this was left by a
+# worker that died and is queued again (the time doubles with each attempt), until the
+# report has had this many attempts; then it ends failed (kamtibmas.reports.services).
+KAMTIBMAS_REPORT_STALE_SECONDS = int(os.environ.get("KAMTIBMAS_REPORT_STALE_SECONDS", 900))
+KAMTIBMAS_REPORT_MAX_ATTEMPTS = int(os.environ.get("KAMTIBMAS_REPORT_MAX_ATTEMPTS", 3))
+# Fault injection for the report crash test: pause this many seconds after a worker
+# claimed a report, before making it. Never in production.
+KAMTIBMAS_FAULT_PAUSE_IN_REPORT_BUILD = (
+    0.0 if PRODUCTION else float(os.environ.get("KAMTIBMAS_FAULT_PAUSE_IN_REPORT_BUILD") or 0)
+)
 # (name, every so many seconds, dotted path of a callable without arguments), run by
 # `kamtibmas worker` at most once per period across all workers (kamtibmas.core.schedule).
 KAMTIBMAS_PERIODIC_JOBS: list[tuple[str, int, str]] = [
@@ -530,6 +543,8 @@ KAMTIBMAS_PERIODIC_JOBS: list[tuple[str, int, str]] = [
     ),
     # The dashboards' roll-up of received cases (dashboards.rollup): the days changed since.
     ("dashboards.rollup", 300, "kamtibmas.dashboards.rollup.cases_rollup_refresh"),
+    # Reports left running by a worker that died: queued again, or failed after retries.
+    ("reports.recover", 60, "kamtibmas.reports.services.reports_recover_stale"),
 ]
 # Dashboards read received cases from that roll-up once it has run (0: always live).
 KAMTIBMAS_DASHBOARD_ROLLUP = env_bool("KAMTIBMAS_DASHBOARD_ROLLUP", True)

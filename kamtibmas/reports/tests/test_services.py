@@ -1,7 +1,9 @@
 """Asking for a report and the worker making it (``reports.services``,
 ``reports.tasks``): one report in the making per subject, a task run twice makes it
 once, a failure ends ``failed`` with a message and is not tried again, a report left
-running by a dead worker stops blocking its subject, and tenancy."""
+running by a dead worker is queued again (ever more slowly, and failed after
+``KAMTIBMAS_REPORT_MAX_ATTEMPTS``), and tenancy. ``test_report_worker_crash.py`` kills
+a real worker process mid-report."""
 
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ from django_tasks_db.models import DBTaskResult
 from kamtibmas.reports import services
 from kamtibmas.reports.models import Report, ReportKind, ReportStatus
 from kamtibmas.reports.services import (
-    STALE_AFTER,
     report_build_run,
     report_file_read,
     report_get,
     report_request_dialogue,
     report_request_unit_monthly,
+    reports_recover_stale,
 )
 from kamtibmas.reports.tests.conftest import assert_renders, pdf_text, run_queued
 
@@ -126,21 +128,105 @@ def test_a_subject_the_requester_no_longer_sees_fails_readably(bekasi, recorded)
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
-def test_a_report_left_running_by_a_dead_worker_stops_blocking(bekasi, recorded):
-    stuck = ask(bekasi.officer_selatan, recorded)
-    Report.objects.filter(pk=stuck.pk).update(
+def left_running(report: Report, *, minutes: float, attempts: int = 1) -> None:
+    """As a worker that died ``minutes`` after claiming its ``attempts``-th try left it."""
+    Report.objects.filter(pk=report.pk).update(
         status=ReportStatus.RUNNING,
-        started_at=timezone.now() - STALE_AFTER - timedelta(minutes=1),
+        started_at=timezone.now() - timedelta(minutes=minutes),
+        attempts=attempts,
     )
 
-    fresh = ask(bekasi.officer_selatan, recorded)
 
-    assert fresh.pk != stuck.pk and fresh.status == ReportStatus.QUEUED
-    assert refreshed(stuck).status == ReportStatus.FAILED
-    # Stored in the language active when the next request found it stale.
-    assert refreshed(stuck).failure == gettext(
+def test_a_report_left_running_by_a_dead_worker_is_made_after_all(bekasi, recorded, settings):
+    settings.KAMTIBMAS_REPORT_STALE_SECONDS = 15 * 60
+    stuck = ask(bekasi.officer_selatan, recorded)
+    run_queued()  # the first task is spent: its worker "died" in it
+    left_running(stuck, minutes=14)
+
+    assert reports_recover_stale() == 0  # may still be working
+    assert refreshed(stuck).status == ReportStatus.RUNNING
+    left_running(stuck, minutes=16)
+    assert reports_recover_stale() == 1
+    assert refreshed(stuck).status == ReportStatus.QUEUED
+
+    assert run_queued() == 1
+    made = refreshed(stuck)
+    assert (made.status, made.attempts) == (ReportStatus.DONE, 2)
+    assert_renders(report_file_read(actor=bekasi.officer_selatan, report=made))
+
+
+def test_asking_again_for_a_stuck_report_queues_it_again(bekasi, recorded, settings):
+    settings.KAMTIBMAS_REPORT_STALE_SECONDS = 15 * 60
+    stuck = ask(bekasi.officer_selatan, recorded)
+    left_running(stuck, minutes=16)
+
+    again = ask(bekasi.officer_selatan, recorded)
+
+    assert again.pk == stuck.pk and again.status == ReportStatus.QUEUED
+    run_queued()
+    assert refreshed(stuck).status == ReportStatus.DONE
+
+
+def test_each_attempt_waits_twice_as_long_and_the_last_one_fails(bekasi, recorded, settings):
+    settings.KAMTIBMAS_REPORT_STALE_SECONDS = 15 * 60
+    settings.KAMTIBMAS_REPORT_MAX_ATTEMPTS = 3
+    stuck = ask(bekasi.officer_selatan, recorded)
+    run_queued()
+    left_running(stuck, minutes=29, attempts=2)
+    assert reports_recover_stale() == 0
+    left_running(stuck, minutes=31, attempts=2)
+    assert reports_recover_stale() == 1
+    run_queued()  # made: the stale state was simulated
+
+    poisoned = report_request_unit_monthly(
+        actor=bekasi.commander_selatan,
+        unit_pk=bekasi.polsek_selatan.pk,
+        month=date(2025, 7, 1),
+        language="en",
+    )
+    run_queued()
+    left_running(poisoned, minutes=59, attempts=3)
+    assert reports_recover_stale() == 0
+    left_running(poisoned, minutes=61, attempts=3)
+    assert reports_recover_stale() == 0
+
+    failed = refreshed(poisoned)
+    assert failed.status == ReportStatus.FAILED and failed.finished_at is not None
+    assert failed.failure == gettext(
         "The worker stopped before the report was made: ask for it again."
     )
+    assert not DBTaskResult.objects.filter(status="READY").exists()  # no task left looping
+
+
+def test_a_slow_worker_whose_report_was_queued_again_keeps_nothing(
+    bekasi, recorded, settings, monkeypatch
+):
+    """The first worker was only slow: by the time it finishes, the report was declared
+    stale and made by a second attempt. The first attempt's PDF is thrown away."""
+    settings.KAMTIBMAS_REPORT_STALE_SECONDS = 15 * 60
+    report = ask(bekasi.officer_selatan, recorded)
+    task = DBTaskResult.objects.get()
+    real_build = services._build
+    second: list[Report] = []
+
+    def slow_build(claimed: Report) -> bytes:
+        if not second:
+            left_running(claimed, minutes=16)
+            assert reports_recover_stale() == 1
+            second.append(claimed)
+            run_queued()  # the second attempt, start to end
+        return real_build(claimed)
+
+    storage = Report._meta.get_field("file").storage
+    before = set(storage.listdir("reports")[1]) if storage.exists("reports") else set()
+    monkeypatch.setattr(services, "_build", slow_build)
+    task.claim("slow")
+    task.task.call(*task.args_kwargs["args"], **task.args_kwargs["kwargs"])
+
+    made = refreshed(report)
+    assert (made.status, made.attempts) == (ReportStatus.DONE, 2)
+    # The slow attempt's file is gone: only the second attempt's is new.
+    assert set(storage.listdir("reports")[1]) - before == {made.file.name.rsplit("/", 1)[1]}
 
 
 def test_monthly_reports_by_unit_and_month(bekasi, recorded):
