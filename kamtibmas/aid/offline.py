@@ -12,7 +12,9 @@ meantime is refused with the reason.
 
 Names leave the server here, so the list is audited (one READ per household) and
 bounded: a program's areas beyond ``OFFLINE_LIST_CAP`` households must be narrowed
-to an RW or RT.
+to an RW or RT. ``households_for_phone`` does that choosing, auditing and salting for
+every list of households a phone keeps: this one and the household lookup of the
+field app (``web.field``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -62,6 +65,53 @@ def salted_digest(salt: str, value: str) -> str:
     return hashlib.sha256(f"{salt}:{value}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class PhoneHouseholds:
+    """Households chosen for a phone's offline list, with the list's own salt."""
+
+    salt: str
+    households: list[Household]
+
+    def entry(self, household: Household) -> dict[str, Any]:
+        """What every such list says of a household: never the KK number in clear."""
+        return {
+            "id": household.pk,
+            "name": household.head_name,
+            "place": household_place(household.area),
+            "kk": salted_digest(self.salt, household.kk_number),
+            "kk_end": household.kk_number[-4:],
+        }
+
+
+def households_for_phone(
+    *,
+    actor: User,
+    households: models.QuerySet[Household],
+    reason: str,
+    fields: tuple[str, ...] = ("head_name",),
+) -> PhoneHouseholds:
+    """At most ``OFFLINE_LIST_CAP`` of ``households`` (already scoped to ``actor``),
+    with a new salt; ``ValidationError`` (on ``area``) beyond the cap. Each household
+    gets an audit READ of ``fields`` under ``reason``: they leave the server."""
+    chosen = list(households.order_by("area__code", "pk")[: OFFLINE_LIST_CAP + 1])
+    if len(chosen) > OFFLINE_LIST_CAP:
+        raise ValidationError(
+            {
+                "area": _("More than %(cap)d households: choose an RW or RT for the offline list.")
+                % {"cap": OFFLINE_LIST_CAP}
+            }
+        )
+    with transaction.atomic():
+        audit_record_many(
+            actor=actor,
+            action=AuditAction.READ,
+            subjects=chosen,
+            reason=reason,
+            fields=list(fields),
+        )
+    return PhoneHouseholds(salt=secrets.token_hex(16), households=chosen)
+
+
 def _refusal(program: AidProgram, served: list[Handout]) -> str:
     """Why the household may not receive again, as of now; ``""`` when it may."""
     if not served:
@@ -90,14 +140,10 @@ def offline_list(
     households = program_households(program, actor)
     if area is not None:
         households = households.filter(within_q([area], "area__"))
-    chosen = list(households.order_by("area__code", "pk")[: OFFLINE_LIST_CAP + 1])
-    if len(chosen) > OFFLINE_LIST_CAP:
-        raise ValidationError(
-            {
-                "area": _("More than %(cap)d households: choose an RW or RT for the offline list.")
-                % {"cap": OFFLINE_LIST_CAP}
-            }
-        )
+    listed = households_for_phone(
+        actor=actor, households=households, reason="aid hand-out: offline list"
+    )
+    chosen, salt = listed.households, listed.salt
     served: dict[int, list[Handout]] = defaultdict(list)
     for handout in (
         Handout.objects.filter(program=program, household__in=[h.pk for h in chosen])
@@ -107,16 +153,7 @@ def offline_list(
         served[handout.household_id].append(handout)
     items = list(AidItem.objects.filter(program=program))
     balances = stock_balances(program)
-    salt = secrets.token_hex(16)
     now = timezone.now()
-    with transaction.atomic():
-        audit_record_many(
-            actor=actor,
-            action=AuditAction.READ,
-            subjects=chosen,
-            reason="aid hand-out: offline list",
-            fields=["head_name"],
-        )
     return {
         "version": OFFLINE_LIST_VERSION,
         "generated_at": now.isoformat(timespec="seconds"),
@@ -141,13 +178,9 @@ def offline_list(
         ],
         "households": [
             {
-                "id": household.pk,
-                "name": household.head_name,
-                "place": household_place(household.area),
+                **listed.entry(household),
                 "members": household.members,
                 "children": household.children,
-                "kk": salted_digest(salt, household.kk_number),
-                "kk_end": household.kk_number[-4:],
                 "card": salted_digest(salt, household.card_code) if household.card_code else "",
                 "refused": _refusal(program, served[household.pk]),
             }

@@ -166,7 +166,7 @@ def _field_labels() -> dict[str, str]:
     return {field: _label(field) for field in (*REQUIRED_TO_ISSUE, "lost_on", "lost_place")}
 
 
-def _units_for(user: User) -> models.QuerySet[Unit]:
+def recording_units(user: User) -> models.QuerySet[Unit]:
     """The police units the user records for: theirs and those below it."""
     return visible_to(Unit.objects.filter(kind__in=POLICE_KINDS), user).order_by("path")
 
@@ -282,6 +282,34 @@ def _new_page(
     )
 
 
+def loss_report_from_form(
+    user: User, form: LossReportForm, dialogue: Dialogue | None
+) -> LossReport:
+    """Start the report a valid new-report form describes: at ``dialogue`` when there
+    is one, else at the desk. The service's ``ValidationError`` is raised as it came
+    (``form.service_error`` places it). Shared with the field app (``web.field``)."""
+    data = form.cleaned_data
+    return loss_report_start(
+        actor=user,
+        source=ReportSource.DIALOGUE if dialogue is not None else ReportSource.DESK,
+        unit=data["unit"],
+        identity=form.identity(),
+        items=form.items() or [],
+        dialogue=dialogue,
+        reporter_consents_contact=data["reporter_consents_contact"],
+        **form.loss(),
+    )
+
+
+def started_message(report: LossReport) -> str:
+    """What the officer is told of a report just started."""
+    if report.status == ReportStatus.READY:
+        text = _("Loss report %(reference)s recorded: ready to issue.")
+    else:
+        text = _("Loss report %(reference)s saved as a draft: complete it to issue.")
+    return text % {"reference": report.reference}
+
+
 @loss_staff_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -292,7 +320,7 @@ def new_page(request: HttpRequest) -> HttpResponse:
     if dialogue is not None and dialogue.status == DialogueStatus.CANCELLED:
         messages.error(request, _("A cancelled dialogue cannot take loss reports."))
         return redirect("web:dialogue", dialogue.pk)
-    units = _units_for(user)
+    units = recording_units(user)
     if request.method != "POST":
         default = dialogue.unit if dialogue is not None else user.unit
         initial: dict[str, Any] = {}
@@ -301,26 +329,12 @@ def new_page(request: HttpRequest) -> HttpResponse:
         return _new_page(request, LossReportForm(units=units, initial=initial), dialogue)
     form = LossReportForm(request.POST, units=units)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            report = loss_report_start(
-                actor=user,
-                source=ReportSource.DIALOGUE if dialogue is not None else ReportSource.DESK,
-                unit=data["unit"],
-                identity=form.identity(),
-                items=form.items() or [],
-                dialogue=dialogue,
-                reporter_consents_contact=data["reporter_consents_contact"],
-                **form.loss(),
-            )
+            report = loss_report_from_form(user, form, dialogue)
         except ValidationError as error:
             form.service_error(error)
         else:
-            if report.status == ReportStatus.READY:
-                text = _("Loss report %(reference)s recorded: ready to issue.")
-            else:
-                text = _("Loss report %(reference)s saved as a draft: complete it to issue.")
-            messages.success(request, text % {"reference": report.reference})
+            messages.success(request, started_message(report))
             return redirect(REPORT, report.pk)
     messages.error(request, _("Nothing was saved. See the message next to the form."))
     return _new_page(request, form, dialogue, status=INVALID)
@@ -627,7 +641,7 @@ def _register_filters(
 ) -> tuple[RegisterFilterForm, date, date, Unit | None]:
     """The chosen period and unit, or this month at the user's unit when none is."""
     today = local_today(user.unit.area if user.unit is not None else None)
-    units = _units_for(user)
+    units = recording_units(user)
     form = RegisterFilterForm(
         request.GET or None,
         units=units,

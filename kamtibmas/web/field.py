@@ -7,13 +7,20 @@ page of a dialogue from the dialogue's staff page while online; the page downloa
 the reference data its forms need (the RW/RT of the dialogue's kelurahan, the
 categories, the checklist), with a version, into IndexedDB. At the dialogue, with
 or without a connection, the officer records aspirations on residents' behalf, the
-attendance figures and the inspection checklist: each entry waits in an on-device
-queue under an Idempotency-Key made before the first attempt and is sent, in
-order, when the connection returns, to one endpoint per kind of entry here. Each
-calls the same service as the online form and is recorded once under its key
-(``offline_sync``); the page shows each entry as waiting, sent (with the case
-number) or rejected with the server's reason, and a rejected entry can be
-corrected and sent again under a new key.
+attendance figures, the inspection checklist and loss reports on residents' behalf
+(the online start's form, ``LossReportForm``, rendered in the page): each entry
+waits in an on-device queue under an Idempotency-Key made before the first attempt
+and is sent, in order, when the connection returns, to one endpoint per kind of
+entry here. Each calls the same service as the online form and is recorded once
+under its key (``offline_sync``); the page shows each entry as waiting, sent (with
+the case number or the report's reference) or rejected with the server's reason,
+and a rejected entry can be corrected and sent again under a new key.
+
+On request the page also downloads the households of the dialogue's kelurahan (or
+one RW of it) to fill a resident's name and address from their family card: names,
+addresses and RT/RW, and salted digests of the KK numbers, never the numbers
+(``aid.offline.households_for_phone``: capped and audited, as the hand-out's list);
+kept under a version the page checks whenever it opens online.
 
 The pages hold no personal data: they are shells the script fills from IndexedDB.
 Every URL but the manifest and the service worker needs a role that records
@@ -42,9 +49,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from kamtibmas.accounts.models import Role, User
-from kamtibmas.areas.models import Area, AreaLevel
+from kamtibmas.aid.models import Household
+from kamtibmas.aid.offline import households_for_phone
+from kamtibmas.areas.models import Area, AreaLevel, within_q
 from kamtibmas.aspirations.models import Privacy
-from kamtibmas.core.scope import scope_for
+from kamtibmas.core.scope import scope_for, visible_to
 from kamtibmas.core.timefmt import format_local, local_today, resolve_zone
 from kamtibmas.engagements import selectors
 from kamtibmas.engagements.models import (
@@ -61,11 +70,19 @@ from kamtibmas.engagements.services import (
 )
 from kamtibmas.triage.taxonomy import Category, Urgency
 from kamtibmas.web.aspirations_staff import dialogue_aspiration_record
+from kamtibmas.web.certificates_staff import (
+    loss_report_from_form,
+    recording_units,
+    started_message,
+)
 from kamtibmas.web.decorators import View, staff_roles_required
 from kamtibmas.web.dialogues import place_label
 from kamtibmas.web.forms_aspirations import DialogueAspirationForm
+from kamtibmas.web.forms_certificates import LossReportForm
 from kamtibmas.web.forms_dialogues import AttendanceForm
 from kamtibmas.web.offline_sync import (
+    INVALID,
+    REJECTED,
     entry_answer,
     entry_json,
     entry_record_once,
@@ -89,6 +106,8 @@ HOME_AHEAD = timedelta(days=7)
 HOME_MAX = 50
 #: How far ahead of the server's clock a phone's clock may run.
 CLOCK_SLACK = timedelta(minutes=10)
+#: Changes when the household lookup's shape changes (part of its version).
+HOUSEHOLDS_SHAPE = 1
 
 
 #: ``staff_required``, then only ``FIELD_ROLES`` (403 else).
@@ -220,6 +239,16 @@ def _texts() -> dict[str, str]:
         "notChecked": _("Not checked"),
         "noteOn": _("Note on “%(item)s”"),
         "recordedAt": _("recorded %(time)s"),
+        "kindLoss": _("Loss report"),
+        "lossNeeded": _("Give the date of the loss and tick at least one lost document."),
+        "householdsState": _("%(count)s households of %(place)s on this phone, from %(when)s."),
+        "householdsNeeded": _("Download the households while you have a connection."),
+        "householdsFailed": _("The households could not be downloaded: %(reason)s"),
+        "householdNotFound": _("No household with this KK number in the list."),
+        "householdNoMatch": _("No household in the list matches."),
+        "householdSearch": _("Type the 16 digits of a KK number or part of a name."),
+        "useForLoss": _("Use for the loss report"),
+        "useForAspiration": _("Use for the aspiration"),
     }
 
 
@@ -231,8 +260,12 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
     dialogue = _dialogue(request, pk)
     zone = resolve_zone(dialogue.area)
     here = [dialogue.pk]
+    units = recording_units(_user(request))
+    initial = {"unit": dialogue.unit_id} if units.filter(pk=dialogue.unit_id).exists() else {}
     context = {
         "dialogue": dialogue,
+        "village": _village(dialogue),
+        "loss_form": LossReportForm(units=units, initial=initial, auto_id="loss-%s"),
         "place": place_label(dialogue.area),
         "zone": zone.value,
         "zone_label": zone.label,
@@ -247,6 +280,8 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
             "aspiration": reverse("web:field-aspiration", args=here),
             "attendance": reverse("web:field-attendance", args=here),
             "inspection": reverse("web:field-inspection", args=here),
+            "loss": reverse("web:field-loss-report", args=here),
+            "households": reverse("web:field-households", args=here),
             "dialogue": reverse("web:dialogue", args=here),
         },
     }
@@ -257,10 +292,16 @@ def _number(area: Area) -> int:
     return int(area.code.rsplit(".", 1)[-1])
 
 
+def _village(dialogue: Dialogue) -> Area:
+    """The kelurahan of the dialogue (its own area when it lies higher)."""
+    return dialogue.area.village or dialogue.area
+
+
 def field_reference(dialogue: Dialogue) -> dict[str, Any]:
     """What the forms of the field page choose from, with a version that changes
-    whenever any of it does (a new RT, a checklist item, another language)."""
-    village = dialogue.area.village or dialogue.area
+    whenever any of it does (a new RT, a checklist item, another language). Nobody's
+    personal data: the households are a download of their own (``households``)."""
+    village = _village(dialogue)
     places: list[dict[str, Any]] = []
     if village.level == AreaLevel.VILLAGE:
         rts: dict[str, list[int]] = {}
@@ -299,6 +340,86 @@ def reference(request: HttpRequest, pk: int) -> HttpResponse:
     return no_store(JsonResponse(field_reference(dialogue)))
 
 
+def _rw(village: Area, raw: str) -> Area | None:
+    """The RW ``raw`` (its number) of the kelurahan; ``None`` for none; ``ValueError``
+    for anything else."""
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 3:
+        raise ValueError(raw)
+    rw = Area.objects.filter(
+        level=AreaLevel.RW, village=village, code=f"{village.code}.{int(raw):03d}"
+    ).first()
+    if rw is None:
+        raise ValueError(raw)
+    return rw
+
+
+def _household_numbers(area: Area) -> tuple[int | None, int | None]:
+    """(RW, RT) of a household's address, as deep as it is known."""
+    if area.level == AreaLevel.RT:
+        return (_number(area.parent), _number(area)) if area.parent else (None, _number(area))
+    if area.level == AreaLevel.RW:
+        return _number(area), None
+    return None, None
+
+
+@field_staff_required
+@never_cache
+@require_GET
+def households(request: HttpRequest, pk: int) -> HttpResponse:
+    """The household lookup of the dialogue's kelurahan (``?rw=`` narrows it to an
+    RW) for recording a resident: the head's name, address and RT/RW, and a salted
+    digest of the KK number, never the number (``aid.offline.households_for_phone``:
+    capped, audited). ``?have=<version>``: when the phone's copy is still current,
+    only ``{"version", "unchanged": true}``, without anybody's data and unaudited."""
+    user = _user(request)
+    dialogue = _dialogue(request, pk)
+    village = _village(dialogue)
+    try:
+        rw = _rw(village, request.GET.get("rw", ""))
+    except ValueError:
+        return entry_answer("rejected", _("Choose an RW of the kelurahan."), INVALID)
+    chosen = visible_to(
+        Household.objects.filter(within_q([rw or village], "area__")), user
+    ).select_related("area__parent")
+    rows = chosen.order_by("pk").values_list("pk", "area_id", "updated_at")
+    canonical = json.dumps([HOUSEHOLDS_SHAPE, *[list(map(str, row)) for row in rows]])
+    version = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    if request.GET.get("have") == version:
+        return no_store(JsonResponse({"version": version, "unchanged": True}))
+    try:
+        listed = households_for_phone(
+            actor=user,
+            households=chosen,
+            reason="field app: household lookup",
+            fields=("head_name", "address"),
+        )
+    except ValidationError as error:
+        return entry_answer("rejected", " ".join(error.messages), REJECTED)
+    entries = []
+    for household in listed.households:
+        number_rw, number_rt = _household_numbers(household.area)
+        entries.append(
+            {
+                **listed.entry(household),
+                "rw": number_rw,
+                "rt": number_rt,
+                "address": household.address or "",
+            }
+        )
+    data = {
+        "version": version,
+        "rw": _number(rw) if rw else None,
+        "place": rw.name if rw else village.name,
+        "kelurahan": village.name,
+        "salt": listed.salt,
+        "generated": format_local(timezone.now(), zone=dialogue.area),
+        "households": entries,
+    }
+    return no_store(JsonResponse(data))
+
+
 @field_staff_required
 @never_cache
 @require_GET
@@ -329,16 +450,21 @@ def _form_data(entry: dict[str, Any], names: list[str]) -> dict[str, str]:
     return data
 
 
-def _valid(form: forms.Form) -> dict[str, Any]:
-    """The form's cleaned data, or its errors as one ``ValidationError``."""
-    if form.is_valid():
-        return form.cleaned_data
+def _refusal(form: forms.Form, more: list[str] | None = None) -> ValidationError:
+    """The form's errors as one ``ValidationError``, each named by its field."""
     reasons = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else None
         text = " ".join(str(e) for e in errors)
         reasons.append(f"{label}: {text}" if label else text)
-    raise ValidationError(reasons)
+    return ValidationError(reasons + (more or []))
+
+
+def _valid(form: forms.Form) -> dict[str, Any]:
+    """The form's cleaned data, or its errors as one ``ValidationError``."""
+    if form.is_valid():
+        return form.cleaned_data
+    raise _refusal(form)
 
 
 def _refuse_cancelled(dialogue: Dialogue) -> None:
@@ -462,7 +588,35 @@ def _inspection(user: User, dialogue: Dialogue, entry: dict[str, Any]) -> dict[s
     }
 
 
+def _texts_only(entry: dict[str, Any]) -> dict[str, str]:
+    """The entry as a form receives it (``FormData`` of the page's form): every value
+    text, or the entry is refused."""
+    if not all(isinstance(value, str) for value in entry.values()):
+        raise ValidationError(_("The entry is not readable JSON."), code="shape")
+    return entry
+
+
+def _loss_report(user: User, dialogue: Dialogue, entry: dict[str, Any]) -> dict[str, Any]:
+    """A loss report started on a resident's behalf at the dialogue: the online
+    start's form and service (``web.certificates_staff``)."""
+    if dialogue.status == DialogueStatus.CANCELLED:
+        raise ValidationError(_("A cancelled dialogue cannot take loss reports."), code="cancelled")
+    form = LossReportForm(_texts_only(entry), units=recording_units(user))
+    _valid(form)
+    try:
+        report = loss_report_from_form(user, form, dialogue)
+    except ValidationError as error:
+        form.service_error(error)
+        raise _refusal(form, form.item_errors) from error
+    return {
+        "state": "sent",
+        "message": started_message(report),
+        "reference": report.reference,
+    }
+
+
 aspiration_entry = _entry_view(_aspiration, "aspiration")
+loss_report_entry = _entry_view(_loss_report, "loss-report")
 attendance_entry = _entry_view(_attendance, "attendance")
 inspection_entry = _entry_view(_inspection, "inspection")
 
@@ -478,4 +632,6 @@ urlpatterns: list[URLPattern] = [
     path(f"{ONE}aspirations", aspiration_entry, name="field-aspiration"),
     path(f"{ONE}attendance", attendance_entry, name="field-attendance"),
     path(f"{ONE}inspection", inspection_entry, name="field-inspection"),
+    path(f"{ONE}loss-reports", loss_report_entry, name="field-loss-report"),
+    path(f"{ONE}households.json", households, name="field-households"),
 ]

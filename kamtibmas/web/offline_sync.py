@@ -64,6 +64,10 @@ def entry_json(request: HttpRequest, *, max_bytes: int) -> dict[str, Any]:
         raise ValueError(_("The entry is not readable JSON.")) from exc
     if not isinstance(data, dict):
         raise ValueError(_("The entry is not readable JSON."))
+    try:  # a lone surrogate (``"\\ud800"``) is valid JSON but no text to store
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise ValueError(_("The entry is not readable JSON.")) from exc
     return data
 
 

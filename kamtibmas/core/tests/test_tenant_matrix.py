@@ -600,6 +600,8 @@ WEB: dict[str, Web] = {
     "web:field-aspiration": Web("record", d("field-aspiration"), ("post",)),
     "web:field-attendance": Web("record", d("field-attendance"), ("post",)),
     "web:field-inspection": Web("record", d("field-inspection"), ("post",)),
+    "web:field-loss-report": Web("record", d("field-loss-report"), ("post",)),
+    "web:field-households": Web("record", d("field-households")),
     "web:dialogue": Web("record", d("dialogue")),
     "web:dialogue-edit": Web("record", d("dialogue-edit"), ("get", "post")),
     "web:dialogue-capture": Web("record", d("dialogue-capture")),

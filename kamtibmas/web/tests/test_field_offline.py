@@ -1,10 +1,12 @@
 """The field app's server side (issue 12 point 1; SECURITY.md 19 and 22): the
-manifest and service worker, the shell page, the reference lists, and the three
-kinds of queued entries (aspiration, attendance, inspection), each recorded once
-under its Idempotency-Key through the same services as the online forms."""
+manifest and service worker, the shell page, the reference lists, the household
+lookup, and the four kinds of queued entries (aspiration, attendance, inspection,
+loss report), each recorded once under its Idempotency-Key through the same services
+as the online forms."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import timedelta
@@ -14,8 +16,12 @@ from django.test import Client
 from django.utils import timezone
 
 from kamtibmas.accounts.models import Role
+from kamtibmas.aid import offline
+from kamtibmas.aid.services import household_register
 from kamtibmas.areas.services import area_rt_get_or_create
 from kamtibmas.aspirations.models import Aspiration, Privacy, Source
+from kamtibmas.certificates.models import LossReport, ReportSource, ReportStatus
+from kamtibmas.certificates.tests.conftest import SITI_NIK
 from kamtibmas.conftest import make_user
 from kamtibmas.core.models import IdempotencyKey
 from kamtibmas.engagements.models import (
@@ -27,7 +33,9 @@ from kamtibmas.engagements.models import (
     InspectionItem,
 )
 from kamtibmas.engagements.services import dialogue_cancel, dialogue_record_past
+from kamtibmas.privacy.models import AuditEntry
 from kamtibmas.web.tests.test_dialogues import held, upcoming
+from kamtibmas.web.tests.test_loss_staff import new_report_data
 from kamtibmas.web.tests.test_views import parse
 
 __all__ = ["held", "upcoming"]  # the fixtures, imported for this module
@@ -151,9 +159,12 @@ def test_others_are_refused_or_do_not_find_the_dialogue(client, bekasi, held, wh
         ("aspirations", ASPIRATION),
         ("attendance", {"residents": 1, "leaders": 1, "children": 1}),
         ("inspection", inspection()),
+        ("loss-reports", new_report_data(bekasi)),
     ):
         assert send(client, held, kind, data).status_code == expected, kind
+    assert client.get(base(held) + "households.json").status_code == expected
     assert Aspiration.objects.count() == 0 and Inspection.objects.count() == 0
+    assert LossReport.objects.count() == 0
     assert Dialogue.objects.get(pk=held.pk).residents_count == 0
 
 
@@ -163,6 +174,11 @@ def test_a_handler_of_the_unit_may_not_use_the_field_app(client, bekasi, held):
     assert client.get(base(held)).status_code == 403
     assert send(client, held, "aspirations", ASPIRATION).status_code == 403
     assert Aspiration.objects.count() == 0
+    # The desk records loss reports, at the desk: not through the field app.
+    client.force_login(make_user("spkt.selatan", Role.DESK_OFFICER, bekasi.polsek_selatan))
+    assert send(client, held, "loss-reports", new_report_data(bekasi)).status_code == 403
+    assert client.get(base(held) + "households.json").status_code == 403
+    assert LossReport.objects.count() == 0
 
 
 def test_a_unit_that_sees_but_does_not_organise_the_dialogue_may_not_record(client, bekasi):
@@ -181,7 +197,9 @@ def test_a_unit_that_sees_but_does_not_organise_the_dialogue_may_not_record(clie
     client.force_login(bekasi.officer_selatan)
     assert client.get(base(polres_dialogue)).status_code == 403
     assert send(client, polres_dialogue, "aspirations", ASPIRATION).status_code == 403
-    assert Aspiration.objects.count() == 0
+    assert send(client, polres_dialogue, "loss-reports", new_report_data(bekasi)).status_code == 403
+    assert client.get(base(polres_dialogue) + "households.json").status_code == 403
+    assert Aspiration.objects.count() == 0 and LossReport.objects.count() == 0
 
 
 def test_the_entries_need_the_csrf_token_the_sync_url_hands_out(bekasi, held):
@@ -276,7 +294,7 @@ def test_bad_aspirations_are_refused_with_a_reason_and_store_nothing(officer, he
     assert Aspiration.objects.count() == 0 and not IdempotencyKey.objects.exists()
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[]", b'"text"'])
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b'"text"', b'{"text": "\\ud800"}'])
 def test_unreadable_entries_are_400(officer, held, body):
     response = officer.post(
         base(held) + "aspirations",
@@ -389,3 +407,167 @@ def test_bad_inspections_are_refused_with_a_reason_and_store_nothing(officer, he
     assert response.status_code == 422, response.content
     assert response.json()["message"] and words in response.json()["message"]
     assert Inspection.objects.count() == 0 and FollowUp.objects.count() == 0
+
+
+# ---- loss reports ----------------------------------------------------------------------
+
+
+def test_the_page_carries_the_online_start_form_without_data(officer, held, bekasi):
+    assert send(officer, held, "loss-reports", new_report_data(bekasi)).status_code == 201
+    body = officer.get(base(held)).content.decode()
+    assert SITI_NIK not in body and "Siti Aminah" not in body
+    page = parse(body)
+    form = page.one("form", id="loss-form")
+    names = {e.attrs.get("name") for e in page.elements if e.tag in {"input", "select"}}
+    assert {"unit", "name", "nik", "item_ktp", "ktp__nik", "lost_on"} <= names
+    assert "novalidate" in form.attrs and "action" not in form.attrs  # the script sends it
+    assert f'<option value="{bekasi.polsek_selatan.pk}" selected>' in body
+
+
+def test_a_loss_report_is_started_once_however_often_it_is_sent(officer, held, bekasi):
+    key = str(uuid.uuid4())
+    data = new_report_data(bekasi)
+    first = send(officer, held, "loss-reports", data, key)
+    assert first.status_code == 201, first.content
+    report = LossReport.objects.get()
+    answer = first.json()
+    assert answer["state"] == "sent" and answer["reference"] == report.reference
+    assert report.reference in answer["message"] and "ready to issue" in answer["message"]
+    assert report.source == ReportSource.DIALOGUE and report.dialogue_id == held.pk
+    assert report.unit == bekasi.polsek_selatan and report.status == ReportStatus.READY
+    assert report.created_by == bekasi.officer_selatan and report.nik == SITI_NIK
+    assert [item.item_type for item in report.items.all()] == ["ktp", "sim"]
+    assert report.circumstances == "Dompet jatuh saat belanja."
+    assert AuditEntry.objects.filter(reason="loss report recorded").count() == 1
+    # The answer was lost: the resent entry gets the first answer, nothing new.
+    again = send(officer, held, "loss-reports", data, key)
+    assert again.status_code == 201 and again.json() == answer
+    other = send(officer, held, "loss-reports", {**data, "lost_place": "Stasiun"}, key)
+    assert other.status_code == 422 and other.json()["state"] == "rejected"
+    assert LossReport.objects.count() == 1
+    assert IdempotencyKey.objects.filter(key__startswith="web:field:loss-report:").count() == 1
+
+
+def test_a_partial_identity_is_saved_as_a_draft(officer, held, bekasi):
+    data = new_report_data(
+        bekasi,
+        nik=None,
+        ktp__nik=None,
+        item_ktp=None,
+        item_sim=None,
+        sim__sim_number=None,
+        sim__sim_class=None,
+        item_kk="on",
+        kk__kk_number="3275040101090011",
+        kk__head="Ahmad Yani",
+    )
+    data = {k: v for k, v in data.items() if not k.startswith(("birth", "sex", "religion"))}
+    response = send(officer, held, "loss-reports", data)
+    assert response.status_code == 201, response.content
+    assert "draft" in response.json()["message"]
+    assert LossReport.objects.get().status == ReportStatus.DRAFT
+
+
+@pytest.mark.parametrize(
+    "changes,words",
+    [
+        ({"phone": ""}, "Phone number"),
+        ({"birth_date": "1991-05-25"}, "NIK"),
+        (
+            {
+                "item_ktp": None,
+                "ktp__nik": None,
+                "item_sim": None,
+                "sim__sim_number": None,
+                "sim__sim_class": None,
+            },
+            "document",
+        ),
+        ({"item_ktp": None, "ktp__nik": SITI_NIK}, "Tick"),
+        ({"ktp__nik": "123"}, ""),
+        ({"lost_on": "2100-01-01"}, "future"),
+        ({"lost_on": ""}, "Date of the loss"),
+        ({"unit": "999999"}, "Post or unit"),
+        ({"sex": "X"}, "Sex"),
+        ({"name": ["Siti"]}, "JSON"),
+    ],
+)
+def test_bad_loss_reports_are_refused_with_the_reason_and_store_nothing(
+    officer, held, bekasi, changes, words
+):
+    response = send(officer, held, "loss-reports", new_report_data(bekasi, **changes))
+    assert response.status_code == 422, response.content
+    answer = response.json()
+    assert answer["state"] == "rejected" and answer["message"] and words in answer["message"]
+    assert LossReport.objects.count() == 0 and not IdempotencyKey.objects.exists()
+    assert not AuditEntry.objects.filter(reason="loss report recorded").exists()
+
+
+def test_another_units_post_is_refused(officer, held, bekasi):
+    response = send(
+        officer, held, "loss-reports", new_report_data(bekasi, unit=str(bekasi.polsek_timur.pk))
+    )
+    assert response.status_code == 422 and LossReport.objects.count() == 0
+
+
+def test_a_cancelled_dialogue_takes_no_loss_report(officer, upcoming, bekasi):
+    dialogue_cancel(dialogue=upcoming, reason="Hujan deras.")
+    response = send(officer, upcoming, "loss-reports", new_report_data(bekasi))
+    assert response.status_code == 422 and "cancelled" in response.json()["message"]
+    assert LossReport.objects.count() == 0
+
+
+# ---- the household lookup --------------------------------------------------------------
+
+KK = "3275040101090033"
+
+
+@pytest.fixture
+def household(bekasi):
+    return household_register(
+        actor=bekasi.officer_selatan,
+        kk_number=KK,
+        head_name="Ahmad Yani",
+        area=area_rt_get_or_create(rw=bekasi.rw024, number=3),
+        members=4,
+        address="Jl. Cut Meutia No. 7",
+    )
+
+
+def test_the_household_lookup_holds_digests_not_numbers_and_is_audited(officer, held, household):
+    audited = AuditEntry.objects.filter(reason="field app: household lookup")
+    response = officer.get(base(held) + "households.json")
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert KK not in response.content.decode()
+    data = response.json()
+    (entry,) = data["households"]
+    assert entry["kk"] == hashlib.sha256(f"{data['salt']}:{KK}".encode()).hexdigest()
+    assert entry["name"] == "Ahmad Yani" and entry["kk_end"] == "0033"
+    assert (entry["rw"], entry["rt"]) == (24, 3) and entry["address"] == "Jl. Cut Meutia No. 7"
+    assert data["kelurahan"] == "Kayuringin Jaya" and data["rw"] is None
+    assert audited.count() == 1 and audited.get().subject_id == str(household.pk)
+    assert sorted(audited.get().fields) == ["address", "head_name"]
+    # The phone's copy is current: no data, no audit; a change makes a new version.
+    same = officer.get(base(held) + f"households.json?have={data['version']}").json()
+    assert same == {"version": data["version"], "unchanged": True} and audited.count() == 1
+    household.head_name = "Ahmad Yani Saputra"
+    household.save()
+    changed = officer.get(base(held) + f"households.json?have={data['version']}").json()
+    assert changed["version"] != data["version"] and changed["salt"] != data["salt"]
+    assert changed["households"][0]["name"] == "Ahmad Yani Saputra"
+    # The reference lists never carry anybody's identity.
+    reference = officer.get(base(held) + "reference.json").content.decode()
+    assert "Ahmad" not in reference and "Cut Meutia" not in reference and KK not in reference
+
+
+def test_the_household_lookup_narrows_to_an_rw_and_is_capped(officer, held, household, monkeypatch):
+    narrowed = officer.get(base(held) + "households.json?rw=24").json()
+    assert narrowed["rw"] == 24 and len(narrowed["households"]) == 1
+    for bad in ("99", "x", "0024"):
+        assert officer.get(base(held) + f"households.json?rw={bad}").status_code == 400
+    audited = AuditEntry.objects.filter(reason="field app: household lookup")
+    assert audited.count() == 1
+    monkeypatch.setattr(offline, "OFFLINE_LIST_CAP", 0)
+    response = officer.get(base(held) + "households.json")
+    assert response.status_code == 422 and "RW" in response.json()["message"]
+    assert audited.count() == 1

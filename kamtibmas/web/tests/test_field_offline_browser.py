@@ -1,13 +1,15 @@
 """The field app of a dialogue in headless Chromium on a phone (412×915), in
 Indonesian (issue 12 point 1): the officer opens the field page from the dialogue's
 page while online (the page keeps itself and downloads the reference lists), loses
-the connection, records an aspiration on a resident's behalf, the attendance and an
-inspection whose problem has no description, reloads the page while offline (served
-by the service worker, the waiting entries still there), and gets the connection
-back. The first answer is lost on its way back (the request reached the server, the
-response never reached the phone): the aspiration is sent again with its key and
-recorded once. The server refuses the inspection with its reason; the officer
-corrects it and sends it again.
+the connection, records an aspiration on a resident's behalf, the attendance, an
+inspection whose problem has no description and a loss report whose reporter is
+filled from the household lookup (found by KK number in the kelurahan's households,
+downloaded while online), reloads the page while offline (served by the service
+worker, the waiting entries still there), and gets the connection back. The first
+answers of the aspiration and of the loss report are lost on their way back (the
+request reached the server, the response never reached the phone): each is sent
+again with its key and recorded once. The server refuses the inspection with its
+reason; the officer corrects it and sends it again.
 
 Locators use element ids, not words; what was recorded is read from the database.
 """
@@ -15,15 +17,20 @@ Locators use element ids, not words; what was recorded is read from the database
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from kamtibmas.aspirations.models import Aspiration, Privacy, Source
+from kamtibmas.certificates.models import LossReport, ReportSource
+from kamtibmas.certificates.tests.conftest import SITI_NIK
 from kamtibmas.core.models import IdempotencyKey
+from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.models import Dialogue, Inspection, InspectionFinding, InspectionItem
 from kamtibmas.web.tests.conftest import phone_page
 from kamtibmas.web.tests.test_aid_offline_browser import wait_until
 from kamtibmas.web.tests.test_dialogues import held
+from kamtibmas.web.tests.test_field_offline import KK, household
 from kamtibmas.web.tests.test_loss_staff_browser import (
     PASSWORD,
     assert_fits_the_phone,
@@ -32,12 +39,21 @@ from kamtibmas.web.tests.test_loss_staff_browser import (
 
 pytestmark = pytest.mark.browser
 
-__all__ = ["held"]  # the fixture, imported for this module
+__all__ = ["held", "household"]  # the fixtures, imported for this module
 
 CACHED_PAGE = """async () => {
   const cache = await caches.open("kamtibmas-field-v1");
   return !!(await cache.match(location.pathname)) && !!navigator.serviceWorker.controller;
 }"""
+#: The bodies of the queued entries, by key, as IndexedDB holds them.
+QUEUED_BODIES = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("kamtibmas-field");
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const all = open.result.transaction("queue").objectStore("queue").getAll();
+    all.onsuccess = () => resolve(Object.fromEntries(all.result.map(e => [e.key, e.body])));
+  };
+})"""
 
 
 @pytest.fixture
@@ -53,7 +69,9 @@ def signed_in(page, user) -> None:
     page.locator("main form button[type=submit]").click()
 
 
-def test_the_officer_captures_offline_and_every_entry_is_recorded_once(phone, bekasi, held):
+def test_the_officer_captures_offline_and_every_entry_is_recorded_once(
+    phone, bekasi, held, household
+):
     from playwright.sync_api import expect
 
     page = phone
@@ -79,6 +97,9 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(phone, be
     blockers = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
     assert [b["errorId"] for b in blockers if b["errorId"] != "in-incognito"] == []
     cdp.detach()
+    # The households of the kelurahan, downloaded on request.
+    page.locator("#households-button").click()
+    expect(page.locator("#households-state")).not_to_have_attribute("data-version", "")
 
     # No connection, and the page is reloaded: the service worker serves it, the
     # lists come from IndexedDB.
@@ -113,45 +134,76 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(phone, be
     page.locator("#inspection-button").click()
     expect(page.locator("#queue li")).to_have_count(3)
 
+    # A loss report, its reporter found in the households by the KK number.
+    page.locator("#households-find").fill(KK[:4] + " " + KK[4:])
+    page.locator("#households-find-button").click()
+    page.locator(f"#household-{household.pk} .household-use-loss").click()
+    expect(page.locator("#loss-name")).to_have_value("Ahmad Yani")
+    expect(page.locator("#loss-address")).to_have_value("Jl. Cut Meutia No. 7")
+    page.locator("#loss-phone").fill("0812-3456-7890")
+    page.locator("#loss-item_ktp").check()
+    page.locator("#loss-ktp__nik").fill(SITI_NIK)
+    lost_on = local_today(bekasi.rw024) - timedelta(days=2)
+    page.locator("#loss-lost_on").fill(lost_on.isoformat())
+    page.locator("#loss-lost_place").fill("Pasar Kranji")
+    assert_fits_the_phone(page)
+    page.locator("#loss-button").click()
+    expect(page.locator("#queue li")).to_have_count(4)
+    expect(page.locator("#loss-name")).to_have_value("")
+    expect(page.locator("#loss-ktp__nik")).to_be_hidden()
+
     # Reloaded while offline: the entries are still waiting on the phone.
     response = page.reload()
     assert response is not None and response.headers.get("x-kamtibmas-served-from") == "cache"
-    expect(page.locator("#queue li[data-state=waiting]")).to_have_count(3)
-    expect(page.locator("#queue-summary")).to_have_attribute("data-waiting", "3")
-    assert Aspiration.objects.count() == 0
+    expect(page.locator("#queue li[data-state=waiting]")).to_have_count(4)
+    expect(page.locator("#queue-summary")).to_have_attribute("data-waiting", "4")
+    expect(page.locator("#households-state")).not_to_have_attribute("data-version", "")
+    assert Aspiration.objects.count() == 0 and LossReport.objects.count() == 0
 
-    # The connection returns; the first answer is lost on its way back.
-    lost: list[str] = []
+    # The connection returns; the first answers of the aspiration and of the loss
+    # report are lost on their way back.
+    lost: dict[str, str] = {}
 
     def lose_the_answer(route):
-        if route.request.method == "POST" and not lost:
+        kind = route.request.url.rsplit("/", 1)[-1]
+        if kind in {"aspirations", "loss-reports"} and kind not in lost:
             route.fetch()  # the server records it…
-            lost.append(route.request.headers.get("idempotency-key", ""))
+            lost[kind] = route.request.headers.get("idempotency-key", "")
             route.abort()  # …and the phone never hears back
         else:
             route.continue_()
 
     page.route(
-        re.compile(r".*/staff/field/dialogues/\d+/(aspirations|attendance|inspection)$"),
+        re.compile(
+            r".*/staff/field/dialogues/\d+/(aspirations|attendance|inspection|loss-reports)$"
+        ),
         lose_the_answer,
     )
     page.context.set_offline(False)
-    wait_until(page, lambda: bool(lost))
+    wait_until(page, lambda: "aspirations" in lost)
     assert Aspiration.objects.count() == 1
     expect(page.locator("#connection")).to_have_attribute("data-online", "yes")
-    first, second, third = (page.locator("#queue li").nth(i) for i in range(3))
+    first, second, third, fourth = (page.locator("#queue li").nth(i) for i in range(4))
 
     def sent() -> bool:
         page.locator("#sync-button").click()
-        return first.get_attribute("data-state") == "sent"
+        return first.get_attribute("data-state") == fourth.get_attribute("data-state") == "sent"
 
     wait_until(page, sent, every=1.0)
     case = Aspiration.objects.get()
     expect(first).to_contain_text(case.number)
-    assert first.get_attribute("id") == f"entry-{lost[0]}"
+    assert first.get_attribute("id") == f"entry-{lost['aspirations']}"
     expect(second).to_have_attribute("data-state", "sent")
     expect(third).to_have_attribute("data-state", "rejected")
     assert Inspection.objects.count() == 0
+    report = LossReport.objects.get()
+    expect(fourth).to_contain_text(report.reference)
+    assert fourth.get_attribute("id") == f"entry-{lost['loss-reports']}"
+    assert report.source == ReportSource.DIALOGUE and report.dialogue_id == held.pk
+    assert report.name == "Ahmad Yani" and report.address == "Jl. Cut Meutia No. 7"
+    assert report.lost_on == lost_on and [i.item_type for i in report.items.all()] == ["ktp"]
+    # Sent: the phone keeps the label and the answer, not what was typed.
+    assert page.evaluate(QUEUED_BODIES)[lost["loss-reports"]] is None
     assert_fits_the_phone(page)
 
     # The refused inspection is corrected and sent again, under a new key.
@@ -160,8 +212,8 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(phone, be
     expect(page.locator("#inspection-error")).to_be_visible()
     page.locator(f"#note-{first_item.code}").fill("Dua lampu mati.")
     page.locator("#inspection-button").click()
-    expect(page.locator("#queue li")).to_have_count(3)
-    expect(page.locator("#queue li[data-state=sent]")).to_have_count(3)
+    expect(page.locator("#queue li")).to_have_count(4)
+    expect(page.locator("#queue li[data-state=sent]")).to_have_count(4)
 
     assert case.source == Source.DIALOGUE and case.dialogue_id == held.pk
     assert case.privacy == Privacy.CONFIDENTIAL and case.reporter_name == "Siti Aminah"
@@ -172,7 +224,8 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(phone, be
     assert finding.item == first_item and finding.note == "Dua lampu mati."
     assert Inspection.objects.get().notes == "Gang sempit."
     assert Dialogue.objects.count() == 1
-    assert IdempotencyKey.objects.filter(key__startswith="web:field:").count() == 3
+    assert IdempotencyKey.objects.filter(key__startswith="web:field:").count() == 4
+    assert LossReport.objects.count() == 1
     # Only the network failures provoked on purpose.
     unexpected = [p for p in problems if "Failed to load resource" not in p]
     assert unexpected == []

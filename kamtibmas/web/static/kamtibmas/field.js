@@ -2,8 +2,11 @@
 //
 // The page is a shell: the reference lists (RW/RT, categories, checklist) come from
 // IndexedDB "kamtibmas-field", downloaded with a version and downloaded again when
-// the page names another one; the entries (aspirations, attendance, inspection) go
-// into the shared on-device queue (offline-queue.js) and are sent in order.
+// the page names another one; the entries (aspirations, attendance, inspection, loss
+// reports) go into the shared on-device queue (offline-queue.js) and are sent in
+// order. The households of the kelurahan (names, addresses, salted digests of KK
+// numbers) are downloaded only when the officer asks, kept under their version and
+// checked for a newer one whenever the page opens online.
 (function () {
   "use strict";
   var app = document.getElementById("field-app");
@@ -78,6 +81,10 @@
     });
     privacyShown();
     checklistShown();
+    var rws = $("households-rw");
+    while (rws.options.length > 1) { rws.remove(1); }
+    reference.places.forEach(function (p) { option(rws, String(p.rw), "RW " + String(p.rw).padStart(3, "0")); });
+    if (households && households.rw) { rws.value = String(households.rw); }
     var a = reference.attendance;
     $("att-residents").value = a.residents;
     $("att-leaders").value = a.leaders;
@@ -114,17 +121,19 @@
       node.append(box);
     });
   }
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      var json = (response.headers.get("content-type") || "").indexOf("application/json") === 0;
+      if (!json) { throw new Error(T.signIn); }
+      return response.json().then(function (data) {
+        if (!response.ok) { throw new Error(data.message); }
+        return data;
+      });
+    });
+  }
   function download() {
     show($("reference-error"), "");
-    return fetch(app.dataset.referenceUrl, { credentials: "same-origin", cache: "no-store" })
-      .then(function (response) {
-        var json = (response.headers.get("content-type") || "").indexOf("application/json") === 0;
-        if (!json) { throw new Error(T.signIn); }
-        return response.json().then(function (data) {
-          if (!response.ok) { throw new Error(data.message); }
-          return data;
-        });
-      })
+    return getJson(app.dataset.referenceUrl)
       .then(function (data) { reference = data; return queue.data.put(dialogue, data); })
       .then(referenceShown)
       .catch(function (error) {
@@ -218,11 +227,121 @@
     $("insp-notes").value = body.notes;
   }
 
+  // ---- loss reports: the online start's form, sent as its FormData -------------------
+  var lossForm = $("loss-form");
+  function ticks() {
+    return Array.prototype.map.call(lossForm.querySelectorAll("[data-loss-item]"), function (group) {
+      return group.querySelector("input[type=checkbox]");
+    });
+  }
+  function ticksShown() {   // loss-staff.js opens the fields of the ticked documents
+    ticks().forEach(function (tick) { tick.dispatchEvent(new Event("change")); });
+  }
+  function recordLoss(event) {
+    event.preventDefault();
+    var body = {};
+    new FormData(lossForm).forEach(function (value, name) { body[name] = String(value).trim(); });
+    var ticked = ticks().filter(function (tick) { return tick.checked; }).map(function (tick) {
+      return lossForm.querySelector("label[for='" + tick.id + "']").textContent;
+    });
+    if (!body.lost_on || !ticked.length) { show($("loss-error"), T.lossNeeded); return; }
+    queued("loss", app.dataset.lossUrl, body, T.kindLoss + ": " + ticked.join(", "));
+    lossForm.reset();
+    ticksShown();
+  }
+  function lossShown(body) {
+    Array.prototype.forEach.call(lossForm.elements, function (node) {
+      if (!node.name) { return; }
+      if (node.type === "checkbox") { node.checked = body[node.name] === "on"; }
+      else { node.value = body[node.name] || ""; }
+    });
+    ticksShown();
+  }
+
+  // ---- households of the kelurahan ---------------------------------------------------
+  var householdsKey = "households:" + app.dataset.village;
+  var households = null;
+  function householdsShown() {
+    var state = $("households-state");
+    if (!households) { state.textContent = T.householdsNeeded; state.dataset.version = ""; return; }
+    state.textContent = fmt(T.householdsState, {
+      count: households.households.length, place: households.place, when: households.generated
+    });
+    state.dataset.version = households.version;
+  }
+  function householdsDownload(rw, have) {
+    show($("households-error"), "");
+    var url = app.dataset.householdsUrl + "?rw=" + encodeURIComponent(rw || "") +
+      (have ? "&have=" + encodeURIComponent(have) : "");
+    return getJson(url).then(function (data) {
+      if (data.unchanged) { return null; }
+      households = data;
+      return queue.data.put(householdsKey, data);
+    }).then(householdsShown).catch(function (error) {
+      show($("households-error"), fmt(T.householdsFailed, { reason: navigator.onLine ? error.message : T.noConnection }));
+    });
+  }
+  function findHousehold() {
+    var error = $("households-find-error");
+    var node = $("households-found");
+    node.textContent = "";
+    show(error, "");
+    if (!households) { show(error, T.householdsNeeded); return; }
+    var text = $("households-find").value.trim();
+    var digits = text.replace(/[\s.\-]/g, "");
+    if (/^\d{16}$/.test(digits)) {
+      window.kamtibmasOfflineQueue.saltedDigest(households.salt, digits).then(function (hash) {
+        var found = households.households.filter(function (h) { return h.kk === hash; });
+        if (found.length) { found.forEach(householdRow); } else { show(error, T.householdNotFound); }
+      });
+      return;
+    }
+    var words = text.toLocaleLowerCase().split(/\s+/).filter(Boolean);
+    if (!words.length) { show(error, T.householdSearch); return; }
+    var found = households.households.filter(function (h) {
+      var name = h.name.toLocaleLowerCase();
+      return words.every(function (w) { return name.indexOf(w) >= 0; });
+    }).slice(0, 20);
+    if (found.length) { found.forEach(householdRow); } else { show(error, T.householdNoMatch); }
+  }
+  function householdRow(h) {
+    var li = document.createElement("li");
+    li.id = "household-" + h.id;
+    var title = document.createElement("p");
+    var strong = document.createElement("strong");
+    strong.textContent = h.name;
+    title.append(strong, " · " + h.place + " · KK ************" + h.kk_end);
+    li.append(title, useButton("household-use-loss", T.useForLoss, "loss-section", "loss-name", function () {
+      $("loss-name").value = h.name;
+      $("loss-address").value = h.address || h.place + ", " + households.kelurahan;
+    }), " ", useButton("household-use-aspiration", T.useForAspiration, "aspiration-section", "asp-text", function () {
+      $("asp-name").value = h.name;
+      $("asp-rw").value = h.rw === null ? "" : String(h.rw);
+      rtChoices();
+      $("asp-rt").value = h.rt === null ? "" : String(h.rt);
+    }));
+    $("households-found").append(li);
+  }
+  // A button that fills a form from the household, then takes the officer there.
+  function useButton(className, text, section, focus, fill) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button " + className;
+    button.textContent = text;
+    button.addEventListener("click", function () {
+      fill();
+      $(section).scrollIntoView();
+      $(focus).focus();
+    });
+    return button;
+  }
+
   // ---- the queue ---------------------------------------------------------------------
   var editors = {
     aspiration: [aspirationShown, "aspiration-section", "asp-text"],
     attendance: [attendanceShown, "attendance-section", "att-residents"],
-    inspection: [inspectionShown, "inspection-section", "insp-notes"]
+    inspection: [inspectionShown, "inspection-section", "insp-notes"],
+    loss: [lossShown, "loss-section", "loss-name"]
   };
   function queued(kind, url, body, label) {
     var previous = replacing && replacing.kind === kind ? replacing.key : null;
@@ -234,7 +353,8 @@
   }
   function correct(entry) {
     var editor = editors[entry.kind];
-    if (!editor || !entry.body || (entry.kind !== "attendance" && !reference)) { return; }
+    var needsLists = entry.kind === "aspiration" || entry.kind === "inspection";
+    if (!editor || !entry.body || (needsLists && !reference)) { return; }
     replacing = entry;
     editor[0](entry.body);
     var section = $(editor[1]);
@@ -288,6 +408,12 @@
   $("aspiration-form").addEventListener("submit", recordAspiration);
   $("attendance-form").addEventListener("submit", recordAttendance);
   $("inspection-form").addEventListener("submit", recordInspection);
+  lossForm.addEventListener("submit", recordLoss);
+  $("households-button").addEventListener("click", function () { householdsDownload($("households-rw").value, ""); });
+  $("households-find-button").addEventListener("click", findHousehold);
+  $("households-find").addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); findHousehold(); }
+  });
   document.querySelectorAll(".field-correcting button").forEach(function (button) {
     button.addEventListener("click", function () {
       replacing = null;
@@ -300,11 +426,17 @@
   window.addEventListener("offline", connection);
   connection();
   window.kamtibmasOfflineQueue.keepForOffline(app.dataset.cache, app.dataset.workerUrl);
-  queue.data.get(dialogue).then(function (stored) {
+  queue.data.get(householdsKey).then(function (stored) {
+    households = stored || null;
+    householdsShown();
+    return queue.data.get(dialogue);
+  }).then(function (stored) {
     if (stored && stored.version === app.dataset.version) { reference = stored; }
     else if (stored && !navigator.onLine) { reference = stored; }
     referenceShown();
     var fresh = reference && reference.version === app.dataset.version;
     return fresh || !navigator.onLine ? null : download();
+  }).then(function () {
+    return households && navigator.onLine ? householdsDownload(households.rw, households.version) : null;
   }).then(function () { return queue.start(); });
 }());

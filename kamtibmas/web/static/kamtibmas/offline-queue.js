@@ -28,6 +28,13 @@
     var h = Array.prototype.map.call(b, function (x) { return x.toString(16).padStart(2, "0"); }).join("");
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
+  // What a list of households holds instead of a KK number (aid/offline.py,
+  // salted_digest): hex SHA-256 of "<salt>:<value>".
+  function saltedDigest(salt, value) {
+    return crypto.subtle.digest("SHA-256", new TextEncoder().encode(salt + ":" + value)).then(function (buffer) {
+      return Array.from(new Uint8Array(buffer), function (x) { return x.toString(16).padStart(2, "0"); }).join("");
+    });
+  }
   function isJson(response) {
     return (response.headers.get("content-type") || "").indexOf("application/json") === 0;
   }
@@ -157,4 +164,5 @@
     };
   };
   window.kamtibmasOfflineQueue.keepForOffline = keepForOffline;
+  window.kamtibmasOfflineQueue.saltedDigest = saltedDigest;
 }());
