@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from kamtibmas.accounts.models import Role
@@ -23,6 +23,13 @@ from kamtibmas.aspirations.models import Aspiration, Privacy, Source
 from kamtibmas.certificates.models import LossReport, ReportSource, ReportStatus
 from kamtibmas.certificates.tests.conftest import SITI_NIK
 from kamtibmas.conftest import make_user
+from kamtibmas.core.idempotency import (
+    Claim,
+    idempotency_claim,
+    idempotency_client,
+    idempotency_release,
+    request_fingerprint,
+)
 from kamtibmas.core.models import IdempotencyKey
 from kamtibmas.engagements.models import (
     Dialogue,
@@ -571,3 +578,23 @@ def test_the_household_lookup_narrows_to_an_rw_and_is_capped(officer, held, hous
     response = officer.get(base(held) + "households.json")
     assert response.status_code == 422 and "RW" in response.json()["message"]
     assert audited.count() == 1
+
+
+def test_a_loss_report_still_being_recorded_is_waiting_409(officer, held, bekasi):
+    """A first attempt still running (its claim fresh, no answer yet): the resend waits."""
+    key = str(uuid.uuid4())
+    data = new_report_data(bekasi)
+    path = base(held) + "loss-reports"
+    first = RequestFactory().post(path, json.dumps(data), content_type="application/json")
+    claim = idempotency_claim(
+        client=idempotency_client(bekasi.officer_selatan),
+        key=f"web:field:loss-report:{key}",
+        fingerprint=request_fingerprint(first),
+    )
+    assert isinstance(claim, Claim)
+    waiting = send(officer, held, "loss-reports", data, key)
+    assert waiting.status_code == 409 and waiting.json()["state"] == "waiting"
+    assert LossReport.objects.count() == 0
+    idempotency_release(claim)  # the first attempt failed and gave the key back
+    assert send(officer, held, "loss-reports", data, key).status_code == 201
+    assert LossReport.objects.count() == 1
