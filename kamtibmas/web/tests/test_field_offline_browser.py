@@ -71,6 +71,17 @@ def signed_in(page, user) -> None:
     page.locator("main form button[type=submit]").click()
 
 
+def sending_until(page, done) -> None:
+    """Press "Send now" until ``done()``: a round already running when an entry was
+    added leaves it to the next round (every 30 s otherwise)."""
+
+    def pressed() -> bool:
+        page.locator("#sync-button").click()
+        return done()
+
+    wait_until(page, pressed, every=1.0)
+
+
 def test_the_officer_captures_offline_and_every_entry_is_recorded_once(
     phone, bekasi, held, household
 ):
@@ -187,11 +198,7 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(
     expect(page.locator("#connection")).to_have_attribute("data-online", "yes")
     first, second, third, fourth = (page.locator("#queue li").nth(i) for i in range(4))
 
-    def sent() -> bool:
-        page.locator("#sync-button").click()
-        return first.get_attribute("data-state") == "sent"
-
-    wait_until(page, sent, every=1.0)
+    sending_until(page, lambda: first.get_attribute("data-state") == "sent")
     case = Aspiration.objects.get()
     expect(first).to_contain_text(case.number)
     assert first.get_attribute("id") == f"entry-{lost['aspirations']}"
@@ -207,7 +214,8 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(
     expect(page.locator("#inspection-error")).to_be_visible()
     page.locator(f"#note-{first_item.code}").fill("Dua lampu mati.")
     page.locator("#inspection-button").click()
-    expect(page.locator("#queue li[data-kind=inspection][data-state=sent]")).to_have_count(1)
+    inspection_entry = page.locator("#queue li[data-kind=inspection]")
+    sending_until(page, lambda: inspection_entry.get_attribute("data-state") == "sent")
 
     # So is the loss report: the form comes back as it was typed, NIK and all.
     page.locator("#queue li[data-kind=loss] .field-entry__fix").click()
@@ -220,12 +228,7 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(
     loss_entry = page.locator("#queue li[data-kind=loss]")
     wait_until(page, lambda: "loss-reports" in lost)
     assert LossReport.objects.count() == 1
-
-    def all_sent() -> bool:
-        page.locator("#sync-button").click()
-        return loss_entry.get_attribute("data-state") == "sent"
-
-    wait_until(page, all_sent, every=1.0)
+    sending_until(page, lambda: loss_entry.get_attribute("data-state") == "sent")
     expect(page.locator("#queue li")).to_have_count(4)
     expect(page.locator("#queue li[data-state=sent]")).to_have_count(4)
     report = LossReport.objects.get()
