@@ -119,9 +119,14 @@ def _fit_head(matrix: _Matrix, labels: list[str], *, c: float, scores: bool = Fa
     than logistic regression or a linear SVM; its confidence is then a softmax of
     the scores, a score rather than a calibrated probability)."""
     from sklearn.linear_model import LogisticRegression, RidgeClassifier
+    from threadpoolctl import threadpool_limits
 
     model = RidgeClassifier(alpha=c) if scores else LogisticRegression(C=c, max_iter=2000)
-    model.fit(matrix.rows, labels)
+    # One BLAS thread: the solver's vector operations are too small to share, and
+    # OpenBLAS's threads spin for the cores, so a fit on a busy machine (the worker
+    # beside the app server, or tests in parallel) took three times as long.
+    with threadpool_limits(limits=1):
+        model.fit(matrix.rows, labels)
     classes = [str(label) for label in model.classes_]
     scale = MARGIN_SCALE if scores else 1.0
     coefficients = model.coef_.T * scale  # one row per feature
