@@ -95,7 +95,7 @@ from kamtibmas.web.offline_sync import (
 FIELD_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN})
 #: Bump when the pages or their scripts change in a way an old cached copy must not
 #: survive: the service worker then drops the old cache.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CACHE = f"kamtibmas-field-v{CACHE_VERSION}"
 ENTRY_MAX_BYTES = 64 * 1024
 NOTE_MAX = 2000

@@ -118,7 +118,7 @@ def test_the_service_worker_keeps_only_the_field_pages_and_static_files(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     body = response.content.decode()
-    assert 'var CACHE = "kamtibmas-field-v1";' in body
+    assert 'var CACHE = "kamtibmas-field-v2";' in body
     assert r"/^\/staff\/field\/(dialogues\/\d+\/)?$/" in body
     assert 'method !== "GET"' in body and '"/static/"' in body
 
@@ -427,7 +427,9 @@ def test_the_page_carries_the_online_start_form_without_data(officer, held, beka
     form = page.one("form", id="loss-form")
     names = {e.attrs.get("name") for e in page.elements if e.tag in {"input", "select"}}
     assert {"unit", "name", "nik", "item_ktp", "ktp__nik", "lost_on"} <= names
-    assert "novalidate" in form.attrs and "action" not in form.attrs  # the script sends it
+    # The script sends it; were it missing, a native submit would not put the
+    # reporter's identity into an address.
+    assert form.attrs["method"] == "post" and form.attrs["action"] == base(held) + "loss-reports"
     assert f'<option value="{bekasi.polsek_selatan.pk}" selected>' in body
 
 

@@ -44,7 +44,7 @@ pytestmark = pytest.mark.browser
 __all__ = ["held", "household"]  # the fixtures, imported for this module
 
 CACHED_PAGE = """async () => {
-  const cache = await caches.open("kamtibmas-field-v1");
+  const cache = await caches.open("kamtibmas-field-v2");
   return !!(await cache.match(location.pathname)) && !!navigator.serviceWorker.controller;
 }"""
 #: The bodies of the queued entries, by key, as IndexedDB holds them.
@@ -193,7 +193,7 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(
         lose_the_answer,
     )
     page.context.set_offline(False)
-    wait_until(page, lambda: "aspirations" in lost)
+    sending_until(page, lambda: "aspirations" in lost)
     assert Aspiration.objects.count() == 1
     expect(page.locator("#connection")).to_have_attribute("data-online", "yes")
     first, second, third, fourth = (page.locator("#queue li").nth(i) for i in range(4))
@@ -226,7 +226,7 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(
     page.locator("#loss-phone").fill("0812-3456-7890")
     page.locator("#loss-button").click()
     loss_entry = page.locator("#queue li[data-kind=loss]")
-    wait_until(page, lambda: "loss-reports" in lost)
+    sending_until(page, lambda: "loss-reports" in lost)
     assert LossReport.objects.count() == 1
     sending_until(page, lambda: loss_entry.get_attribute("data-state") == "sent")
     expect(page.locator("#queue li")).to_have_count(4)
