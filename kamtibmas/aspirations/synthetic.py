@@ -69,6 +69,7 @@ STAMP_OF: dict[str, str] = {
     Status.RESOLVED: "resolved_at",
 }
 CLOSING_STATES = {Status.RESOLVED, Status.CLOSED_UNRESOLVED, Status.REJECTED}
+REOPENED_WORDS = "Pelapor menyatakan masalahnya belum selesai; laporan dibuka kembali."
 INTERNAL_NOTE = "Catatan internal: pelapor sudah dihubungi; tindak lanjut dicatat di buku mutasi."
 
 
@@ -151,6 +152,7 @@ class _Drawn:
     receipt_code: str
     spec: demo.CaseSpec
     rw: int
+    path: tuple[str, ...]  # the status changes after "received", in order (``PATHS``)
     delays: tuple[float, ...]  # hours between the history's steps
     internal_note: bool
     words: tuple[str, ...]  # the public text of each status change, in order
@@ -171,28 +173,33 @@ def _drawn(
     for key in range(count):
         village = rng.choices(villages, weights)[0]
         spec = demo.case_spec(rng, key, village.area.code, days_back=days_back)
+        yield drawn_case(rng, spec, PATHS[spec.status], numbers), village
+
+
+def drawn_case(
+    rng: random.Random, spec: demo.CaseSpec, path: tuple[str, ...], numbers: set[str]
+) -> _Drawn:
+    """The case of ``spec`` going through ``path``: its number (not in ``numbers``, to
+    which it is added), receipt code and the history's delays and words, from ``rng``."""
+    number = _code(rng, 8)
+    while number in numbers:
         number = _code(rng, 8)
-        while number in numbers:
-            number = _code(rng, 8)
-        numbers.add(number)
-        path = PATHS[spec.status]
-        category = Category(demo.TEMPLATES[spec.template].category)
-        yield (
-            _Drawn(
-                number=f"ASP-{number[:4]}-{number[4:]}",
-                receipt_code=_code(rng, receipt.LENGTH),
-                spec=spec,
-                rw=spec.rw,
-                delays=tuple(rng.uniform(1, 72) for _step in path),
-                internal_note=rng.random() < 0.4,
-                words=tuple(_words(rng, status, category) for status in path),
-            ),
-            village,
-        )
+    numbers.add(number)
+    category = Category(demo.TEMPLATES[spec.template].category)
+    return _Drawn(
+        number=f"ASP-{number[:4]}-{number[4:]}",
+        receipt_code=_code(rng, receipt.LENGTH),
+        spec=spec,
+        rw=spec.rw,
+        path=path,
+        delays=tuple(rng.uniform(1, 72) for _step in path),
+        internal_note=rng.random() < 0.4,
+        words=tuple(_words(rng, status, category) for status in path),
+    )
 
 
 def _code(rng: random.Random, length: int) -> str:
-    return "".join(rng.choice(receipt.ALPHABET) for _ in range(length))
+    return "".join(rng.choices(receipt.ALPHABET, k=length))
 
 
 def _words(rng: random.Random, status: str, category: Category) -> str:
@@ -206,6 +213,8 @@ def _words(rng: random.Random, status: str, category: Category) -> str:
         return rng.choice(demo.RESOLUTION[category])
     if status == Status.CLOSED_UNRESOLVED:
         return demo.CLOSING[category]
+    if status == Status.REOPENED:
+        return REOPENED_WORDS
     return demo.TEMPLATE_REJECTED
 
 
@@ -290,8 +299,7 @@ def _aspiration(
         first_notice_at=steps[0] if steps else None,
         search_terms=f" {textsearch.index_text(text)} ",
     )
-    path = PATHS[spec.status]
-    for status, moment in zip(path, steps, strict=True):
+    for status, moment in zip(case.path, steps, strict=True):
         if status in STAMP_OF:
             setattr(aspiration, STAMP_OF[status], moment)
         if status in CLOSING_STATES:
@@ -313,7 +321,7 @@ def _history(case: _Drawn, aspiration: Aspiration, steps: list[datetime]) -> lis
         )
     ]
     before: str = Status.RECEIVED
-    for status, moment, words in zip(PATHS[case.spec.status], steps, case.words, strict=True):
+    for status, moment, words in zip(case.path, steps, case.words, strict=True):
         found.append(
             AspirationUpdate(
                 aspiration=aspiration,

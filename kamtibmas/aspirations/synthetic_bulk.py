@@ -36,6 +36,7 @@ with the same seed skips case numbers already taken.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import random
 from collections.abc import Callable, Iterable, Sequence
@@ -63,7 +64,6 @@ from kamtibmas.aspirations.models import (
 from kamtibmas.aspirations.synthetic import (
     CLOSING_STATES,
     INTERNAL_NOTE,
-    PATHS,
     STAMP_OF,
     SyntheticResult,
     Village,
@@ -74,9 +74,10 @@ from kamtibmas.aspirations.synthetic import (
     _steps,
     synthetic_villages,
 )
-from kamtibmas.core.bulk import rows_insert
+from kamtibmas.core.bulk import adapted_rows, reserve_ids, rows_insert
 from kamtibmas.privacy.blind_index import blind_index
 from kamtibmas.privacy.identifiers import normalise_phone
+from kamtibmas.privacy.models import AuditAction, AuditEntry
 from kamtibmas.triage import textsearch
 from kamtibmas.triage.taxonomy import RESPONSIBLE, Category
 
@@ -88,6 +89,8 @@ CIPHER_POOL = 4096
 #: How unequal kelurahan and RWs are (sigma of the log-normal factor on their weight).
 SKEW = 0.8
 RW_COUNT = 26
+#: The kelurahan's name while a text is indexed: one word the index keeps as it is.
+PLACE = "zqkelz"
 
 
 @dataclass(frozen=True)
@@ -111,30 +114,8 @@ def _columns(model: type[models.Model]) -> _Columns:
 
 
 def bulk_insert(table: _Columns, rows: Sequence[tuple[Any, ...]]) -> None:
-    """``core.bulk.rows_insert`` with the values as the database takes them: time stamps
-    adapted for SQLite (psycopg adapts them itself)."""
-    if connection.vendor != "postgresql":
-        adapt = connection.ops.adapt_datetimefield_value
-        rows = [tuple(adapt(v) if isinstance(v, datetime) else v for v in row) for row in rows]
-    rows_insert(table.table, table.names, rows)
-
-
-def reserve_ids(model: type[models.Model], count: int) -> int:
-    """The first of ``count`` consecutive ids nobody else will take; call inside the
-    transaction that inserts them."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
-                [table, table, count],
-            )
-            (last,) = cursor.fetchone()
-            return int(last) - count + 1
-        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608
-        (last,) = cursor.fetchone()
-        return int(last) + 1
+    """``core.bulk.rows_insert`` with the values as the database takes them."""
+    rows_insert(table.table, table.names, adapted_rows(rows))
 
 
 def skewed_weights(rng: random.Random, base: Sequence[float]) -> list[float]:
@@ -160,9 +141,26 @@ def aspirations_synthetic_bulk_create(
     rws = _rws(villages)
     days_back = LONG_DAYS if count > SPREAD_FROM else demo.DAYS_BACK
     writer = _Writer(rng=random.Random(seed + 1), now=now)
-    created = existing = updates = 0
     drawn = _drawn(rng, villages, count, days_back=days_back, weights=village_weights)
-    for batch in _batches(drawn, BATCH):
+    return drawn_write(
+        drawn,
+        writer=writer,
+        area_of=lambda case, village: rws[village.area.pk][_rw(case, rw_weights[village.area.pk])],
+        progress=progress,
+    )
+
+
+def drawn_write(
+    drawn: Iterable[tuple[_Drawn, Village]],
+    *,
+    writer: _Writer,
+    area_of: Callable[[_Drawn, Village], Area],
+    progress: Callable[[int], None],
+) -> SyntheticResult:
+    """Write the ``drawn`` cases whose numbers are free, in transactions of ``BATCH``,
+    each in the area ``area_of`` gives; ``progress`` hears each batch's size."""
+    created = existing = updates = 0
+    for batch in _batches(iter(drawn), BATCH):
         taken = set(
             Aspiration.objects.filter(number__in=[case.number for case, _v in batch]).values_list(
                 "number", flat=True
@@ -172,10 +170,7 @@ def aspirations_synthetic_bulk_create(
         existing += len(batch) - len(fresh)
         with transaction.atomic():
             updates += writer.write(
-                [
-                    (case, village, rws[village.area.pk][_rw(case, rw_weights[village.area.pk])])
-                    for case, village in fresh
-                ]
+                [(case, village, area_of(case, village)) for case, village in fresh]
             )
         created += len(fresh)
         progress(len(batch))
@@ -208,25 +203,31 @@ def _rws(villages: list[Village]) -> dict[int, dict[int, Area]]:
 class _Writer:
     """Builds the rows of a batch of cases and writes them with the bulk path."""
 
-    def __init__(self, *, rng: random.Random, now: datetime) -> None:
+    def __init__(
+        self, *, rng: random.Random, now: datetime, audit: bool = False, pool: int = CIPHER_POOL
+    ) -> None:
         self.rng = rng
         self.now = now
         self.cases = _columns(Aspiration)
         self.updates = _columns(AspirationUpdate)
         self.surveys = _columns(Survey)
+        self.audit = _columns(AuditEntry) if audit else None
+        self.audited = 0
         self.terms: dict[str, str] = {}
-        self.pool = _cipher_pool(random.Random(rng.random()))
+        self.pool = _cipher_pool(random.Random(rng.random()), pool)
 
     def write(self, batch: Iterable[tuple[_Drawn, Village, Area]]) -> int:
         items = list(batch)
         if not items:
             return 0
         first = reserve_ids(Aspiration, len(items))
-        cases, history, surveys = [], [], []
+        cases, history, surveys, audit = [], [], [], []
         for offset, (case, village, rw) in enumerate(items):
             values, steps = self._case(first + offset, case, village, rw)
             cases.append(self.cases.row(values))
             history.extend(self._history(case, values, steps))
+            if self.audit is not None:
+                audit.extend(_audit(case, values, steps))
             if values["status"] == Status.RESOLVED:
                 survey = self._survey(values)
                 if survey is not None:
@@ -238,12 +239,16 @@ class _Writer:
                 self.updates,
                 [self.updates.row({"id": start + i, **row}) for i, row in enumerate(history)],
             )
-        if surveys:
-            start = reserve_ids(Survey, len(surveys))
-            bulk_insert(
-                self.surveys,
-                [self.surveys.row({"id": start + i, **row}) for i, row in enumerate(surveys)],
-            )
+        for table, model, rows in (
+            (self.surveys, Survey, surveys),
+            (self.audit, AuditEntry, audit),
+        ):
+            if table is not None and rows:
+                start = reserve_ids(model, len(rows))
+                bulk_insert(
+                    table, [table.row({"id": start + i, **row}) for i, row in enumerate(rows)]
+                )
+        self.audited += len(audit)
         return len(history)
 
     def _case(
@@ -251,10 +256,17 @@ class _Writer:
     ) -> tuple[dict[str, Any], list[datetime]]:
         spec = case.spec
         template = demo.TEMPLATES[spec.template]
-        text = demo.render(template, spec.slots, village.area.name)
-        terms = self.terms.get(text)
+        # Indexed once per text around a stand-in for the kelurahan, whose own terms
+        # go in its place: thousands of kelurahan would make most texts distinct.
+        skeleton = demo.render(template, spec.slots, PLACE)
+        text = skeleton.replace(PLACE, village.area.name)
+        terms = self.terms.get(skeleton)
         if terms is None:
-            terms = self.terms[text] = f" {textsearch.index_text(text)} "
+            terms = self.terms[skeleton] = f" {textsearch.index_text(skeleton)} "
+        place = self.terms.get(village.area.name)
+        if place is None:
+            place = self.terms[village.area.name] = textsearch.index_text(village.area.name)
+        terms = terms.replace(f" {PLACE} ", f" {place} " if place else " ")
         anonymous = spec.privacy == Privacy.ANONYMOUS
         received = _received(case, self.now)
         steps = _steps(case, received, self.now)
@@ -295,11 +307,14 @@ class _Writer:
             "search_terms": terms,
             "reopened_count": 0,
         }
-        for status, moment in zip(PATHS[spec.status], steps, strict=True):
+        for status, moment in zip(case.path, steps, strict=True):
             if status in STAMP_OF:
                 values[STAMP_OF[status]] = moment
             if status in CLOSING_STATES:
                 values["closed_at"] = moment
+            if status == Status.REOPENED:  # as aspirations.services._reopen_fields
+                values["reopened_count"] += 1
+                values["closed_at"] = values["resolved_at"] = None
         return values, steps
 
     def _history(
@@ -320,8 +335,10 @@ class _Writer:
             }
         ]
         before: str = Status.RECEIVED
-        for status, moment, words in zip(PATHS[case.spec.status], steps, case.words, strict=True):
+        for status, moment, words in zip(case.path, steps, case.words, strict=True):
             staff = {**common, "author_kind": AuthorKind.STAFF, "author_unit_id": unit}
+            if status == Status.REOPENED:  # the reporter's "not fixed"
+                staff = {**common, "author_kind": AuthorKind.REPORTER}
             found.append(
                 {
                     **staff,
@@ -369,15 +386,38 @@ class _Writer:
         }
 
 
-def _cipher_pool(rng: random.Random) -> list[tuple[str, str, str, str]]:
-    """``CIPHER_POOL`` contacts encrypted by the fields themselves (name, phone, e-mail),
+#: What an officer opens when verifying a named case (``selectors.aspiration_identity``).
+AUDIT_FIELDS = json.dumps(["reporter", "reporter_email", "reporter_name", "reporter_phone"])
+AUDIT_REASON = "Verifikasi laporan: menghubungi pelapor"
+
+
+def _audit(case: _Drawn, values: dict[str, Any], steps: list[datetime]) -> list[dict[str, Any]]:
+    """The audit trail of a case: the officer of its unit who verified a named case read
+    the reporter's contact then (anonymous and unverified cases leave none)."""
+    if case.spec.privacy == Privacy.ANONYMOUS or Status.VERIFIED not in case.path:
+        return []
+    return [
+        {
+            "created_at": steps[case.path.index(Status.VERIFIED)],
+            "actor_unit_id": values["assigned_unit_id"],
+            "action": AuditAction.READ,
+            "subject_type": Aspiration._meta.label_lower,
+            "subject_id": str(values["id"]),
+            "fields": AUDIT_FIELDS,
+            "reason": AUDIT_REASON,
+        }
+    ]
+
+
+def _cipher_pool(rng: random.Random, size: int) -> list[tuple[str, str, str, str]]:
+    """``size`` contacts encrypted by the fields themselves (name, phone, e-mail),
     with the phone's blind index."""
     fields = [
         cast(models.Field[Any, Any], Aspiration._meta.get_field(name))
         for name in ("reporter_name", "reporter_phone", "reporter_email")
     ]
     pool: list[tuple[str, str, str, str]] = []
-    for key in range(CIPHER_POOL):
+    for key in range(size):
         first, last = rng.choice(demo.FIRST_NAMES), rng.choice(demo.LAST_NAMES)
         clear = (
             f"{first} {last}",
@@ -403,8 +443,17 @@ class DialogueResult:
     follow_ups: int
 
 
-def dialogues_synthetic_create(*, seed: int, days: int = LONG_DAYS) -> DialogueResult:
-    """About one dialogue a week per covered kelurahan over the last ``days`` days and
+def dialogues_synthetic_create(
+    *,
+    seed: int,
+    days: int = LONG_DAYS,
+    villages: list[Village] | None = None,
+    spacing: tuple[float, float] = (2, 12),
+    in_rws: bool = True,
+) -> DialogueResult:
+    """About one dialogue a week (``spacing``: days between two, drawn uniformly) per
+    kelurahan of ``villages`` (default: the covered ones of Kota Bekasi), most of them
+    in one of its RWs unless not ``in_rws``, over the last ``days`` days and
     the next four weeks: held ones (most) with attendance, one to three outreach
     topics, survey answers to the active scale questions and follow-ups (some still
     open, some overdue), cancelled ones, planned ones ahead. Written with
@@ -424,7 +473,7 @@ def dialogues_synthetic_create(*, seed: int, days: int = LONG_DAYS) -> DialogueR
     marker = f"[synthetic {seed}]"
     if Dialogue.objects.filter(title__endswith=marker).exists():
         return DialogueResult(0, 0, 0, 0)
-    villages = synthetic_villages()
+    villages = synthetic_villages() if villages is None else villages
     kind = DialogueType.objects.filter(is_active=True).order_by("position", "code").first()
     if not villages or kind is None:
         raise ValueError("No covered kelurahan of Kota Bekasi or no dialogue type.")
@@ -440,12 +489,12 @@ def dialogues_synthetic_create(*, seed: int, days: int = LONG_DAYS) -> DialogueR
     anyone = next(iter(owners.values()), None)
     rng = random.Random(seed)
     now = timezone.now()
-    rws = _rws(villages)
+    rws = _rws(villages) if in_rws else {}
     built = []
     for village in villages:
         moment = now - timedelta(days=days)
         while True:
-            moment += timedelta(days=rng.uniform(2, 12))
+            moment += timedelta(days=rng.uniform(*spacing))
             if moment > now + timedelta(days=28):
                 break
             start = moment.replace(minute=0, second=0, microsecond=0)
@@ -461,7 +510,7 @@ def dialogues_synthetic_create(*, seed: int, days: int = LONG_DAYS) -> DialogueR
                     type=kind,
                     title=f"Dialog kamtibmas {village.area.name} {marker}",
                     area=rws[village.area.pk][rng.randint(1, RW_COUNT)]
-                    if rng.random() < 0.6
+                    if in_rws and rng.random() < 0.6
                     else village.area,
                     unit_id=village.unit_id,
                     venue_name="Balai warga",

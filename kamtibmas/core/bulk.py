@@ -8,9 +8,10 @@ database takes them (adapted dates, encrypted text).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 
 
 def rows_insert(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -34,3 +35,31 @@ def rows_insert(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
                 f"INSERT INTO {quote(table)} ({names}) VALUES ({placeholders})",  # noqa: S608
                 rows,
             )
+
+
+def adapted_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """``rows`` with their time stamps as the database takes them: adapted for SQLite
+    (psycopg adapts them itself)."""
+    if connection.vendor == "postgresql":
+        return [tuple(row) for row in rows]
+    adapt = connection.ops.adapt_datetimefield_value
+    return [tuple(adapt(v) if isinstance(v, datetime) else v for v in row) for row in rows]
+
+
+def reserve_ids(model: type[models.Model], count: int) -> int:
+    """The first of ``count`` consecutive ids of ``model`` nobody else will take; call
+    inside the transaction that inserts them (on SQLite ``MAX(id)`` is read under the
+    write lock that transaction takes with its first insert)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
+                [table, table, count],
+            )
+            (last,) = cursor.fetchone()
+            return int(last) - count + 1
+        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608
+        (last,) = cursor.fetchone()
+        return int(last) + 1
