@@ -10,7 +10,8 @@ the same run.
    ``DATABASE_URL``, dropped afterwards), migrated, the area registry loaded
    (``kamtibmas load_areas``, not timed).
 2. Timed: ``generate_synthetic --aspirations N --polda K`` as the command runs it
-   (units, cases with updates, questionnaires and audit rows, dialogues, households),
+   (units, cases with updates, questionnaires and audit rows, dialogues, households,
+   loss reports with their certificates),
    one run. Rows written: every row of the tables it fills, counted afterwards.
 3. C0, timed the same way: the very rows it wrote, read back table by table and
    loaded again through the database's raw bulk path (PostgreSQL: ``COPY`` through
@@ -53,6 +54,12 @@ def tables() -> list[str]:
     from kamtibmas.aid.models import Household
     from kamtibmas.areas.models import Unit
     from kamtibmas.aspirations.models import Aspiration, AspirationUpdate, Survey
+    from kamtibmas.certificates.models import (
+        Certificate,
+        CertificateCounter,
+        LossReport,
+        LostItem,
+    )
     from kamtibmas.engagements.models import Dialogue, FollowUp, TopicDelivered
     from kamtibmas.privacy.models import AuditEntry
     from kamtibmas.surveys.models import SurveyResponse
@@ -69,6 +76,10 @@ def tables() -> list[str]:
         SurveyResponse,
         FollowUp,
         Household,
+        LossReport,
+        LostItem,
+        Certificate,
+        CertificateCounter,
     ]
     return [model._meta.db_table for model in models]
 

@@ -1,13 +1,16 @@
 """Synthetic national data for capacity tests and benchmarks (``kamtibmas
 generate_synthetic``, issue 13): units for several Polda, aspirations by the million
-with their histories, follow-up questionnaires and audit rows, dialogues, households.
+with their histories, follow-up questionnaires and audit rows, dialogues, households,
+loss reports and their certificates.
 
 What each part draws, and how, is said where it is drawn: units in
 ``areas.synthetic``, aspirations in ``aspirations.synthetic_national`` (over the
 bulk writer of ``aspirations.synthetic_bulk``), dialogues in
-``synthetic_bulk.dialogues_synthetic_create``, households in ``aid.synthetic``. This
+``synthetic_bulk.dialogues_synthetic_create``, households in ``aid.synthetic``, loss
+reports and certificates in ``certificates.synthetic``. This
 module decides the volumes: everything in proportion to the aspirations
-(``HOUSEHOLDS_PER_ASPIRATION``, ``ASPIRATIONS_PER_DIALOGUE``), the dialogues evenly
+(``HOUSEHOLDS_PER_ASPIRATION``, ``ASPIRATIONS_PER_DIALOGUE``,
+``LOSS_REPORTS_PER_ASPIRATION``), the dialogues evenly
 over the years in a sample of the covered kelurahan (about four each), the
 households where the cases are.
 
@@ -33,8 +36,10 @@ from kamtibmas.aspirations.synthetic_national import (
     aspirations_national_create,
     zipf_weights,
 )
+from kamtibmas.certificates.synthetic import LossResult, loss_reports_synthetic_create
 
 HOUSEHOLDS_PER_ASPIRATION = 0.1
+LOSS_REPORTS_PER_ASPIRATION = 0.02
 ASPIRATIONS_PER_DIALOGUE = 40
 
 #: ``start(label, total)`` returns what hears each step's count for that part.
@@ -48,6 +53,7 @@ class SyntheticReport:
     aspirations: NationalResult
     dialogues: DialogueResult
     households: int
+    loss_reports: LossResult
 
 
 def synthetic_generate(
@@ -87,13 +93,23 @@ def synthetic_generate(
         spacing=(0.2 * gap, 1.8 * gap),
         in_rws=False,
     )
+    weights = zipf_weights(random.Random(seed), villages)
     households = int(aspirations * HOUSEHOLDS_PER_ASPIRATION)
     written = households_synthetic_create(
         villages=[v.area for v in villages],
-        weights=zipf_weights(random.Random(seed), villages),
+        weights=weights,
         count=households,
         seed=seed,
         progress=progress("Households", households),
+    )
+    reports = int(aspirations * LOSS_REPORTS_PER_ASPIRATION)
+    losses = loss_reports_synthetic_create(
+        villages=villages,
+        weights=weights,
+        count=reports,
+        seed=seed,
+        years=years,
+        progress=progress("Loss reports", reports),
     )
     return SyntheticReport(
         units=len({v.unit_id for v in villages}),
@@ -101,4 +117,5 @@ def synthetic_generate(
         aspirations=cases,
         dialogues=dialogues,
         households=written,
+        loss_reports=losses,
     )

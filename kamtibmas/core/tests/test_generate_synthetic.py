@@ -31,7 +31,18 @@ from kamtibmas.aspirations.models import (
     UpdateKind,
 )
 from kamtibmas.aspirations.synthetic import WIB
-from kamtibmas.core.synthetic import ASPIRATIONS_PER_DIALOGUE, synthetic_generate
+from kamtibmas.certificates.models import (
+    Certificate,
+    CertificateCounter,
+    LossReport,
+    ReportStatus,
+)
+from kamtibmas.certificates.selectors import certificate_verify
+from kamtibmas.core.synthetic import (
+    ASPIRATIONS_PER_DIALOGUE,
+    LOSS_REPORTS_PER_ASPIRATION,
+    synthetic_generate,
+)
 from kamtibmas.dashboards.selectors import unit_dashboard
 from kamtibmas.engagements.models import Dialogue
 from kamtibmas.privacy.models import AuditEntry
@@ -104,7 +115,12 @@ def content() -> list[tuple[Any, ...]]:
         (h.kk_number, h.head_name, h.area_id, h.members)
         for h in Household.objects.all()  # decrypted
     )
-    return [*cases, *homes]
+    reports = sorted(
+        (r.reference, r.status, r.name, r.nik, r.phone, r.unit.name, r.lost_on)
+        for r in LossReport.objects.select_related("unit")
+    )
+    letters = sorted(Certificate.objects.values_list("number", "qr_text"))
+    return [*cases, *homes, *reports, *letters]
 
 
 def test_writes_the_units_and_rows_the_options_ask_for(registry):
@@ -124,14 +140,34 @@ def test_writes_the_units_and_rows_the_options_ask_for(registry):
     assert Household.objects.count() == CASES // 10
     dialogues = Dialogue.objects.count()
     assert CASES / ASPIRATIONS_PER_DIALOGUE / 2 < dialogues < CASES / ASPIRATIONS_PER_DIALOGUE * 2
-    # Every named case verified left its audit row, and only those.
+    # Loss reports, most with a certificate that verifies, numbered on from the counter.
+    assert LossReport.objects.count() == CASES * LOSS_REPORTS_PER_ASPIRATION
+    issued = LossReport.objects.filter(status=ReportStatus.ISSUED)
+    certificates = list(Certificate.objects.select_related("report"))
+    assert len(certificates) == issued.count() > 0
+    for certificate in certificates:
+        assert certificate.report.status == ReportStatus.ISSUED
+        assert certificate.report.unit_id == certificate.unit_id
+        verdict = certificate_verify(certificate.qr_text, today=certificate.valid_from)
+        assert verdict.valid and verdict.certificate is not None
+        assert verdict.certificate.no == certificate.number
+    for counter in CertificateCounter.objects.all():
+        numbers = Certificate.objects.filter(unit_id=counter.unit_id, year=counter.year)
+        assert sorted(numbers.values_list("sequence", flat=True)) == list(
+            range(1, counter.last + 1)
+        )
+    # Every named case verified left its audit row, and only those; each certificate too.
     verified_named = Aspiration.objects.exclude(privacy=Privacy.ANONYMOUS).filter(
         verified_at__isnull=False
     )
-    assert AuditEntry.objects.count() == verified_named.count() > 0
-    assert set(AuditEntry.objects.values_list("subject_id", flat=True)) == {
+    case_audit = AuditEntry.objects.filter(subject_type="aspirations.aspiration")
+    assert case_audit.count() == verified_named.count() > 0
+    assert set(case_audit.values_list("subject_id", flat=True)) == {
         str(pk) for pk in verified_named.values_list("pk", flat=True)
     }
+    assert AuditEntry.objects.exclude(subject_type="aspirations.aspiration").count() == len(
+        certificates
+    )
     # Over the two years, and older cases are mostly closed while recent ones are open.
     now = timezone.now()
     oldest = Aspiration.objects.order_by("received_at").first()
@@ -244,4 +280,4 @@ def test_writes_through_the_module_with_progress(registry):
 
     report = synthetic_generate(aspirations=30, polda=2, seed=1, years=1, progress=progress)
     assert report.villages == 43 and report.units == 5  # both provinces, 4 + 1 Polsek
-    assert heard == {"Aspirations": 30, "Households": 3}
+    assert heard == {"Aspirations": 30, "Households": 3}  # no loss report for 30 cases

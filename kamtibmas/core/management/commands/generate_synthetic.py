@@ -24,7 +24,8 @@ class Command(BaseCommand):
         "ASPIRATIONS cases over YEARS years, skewed over kelurahan (Zipf-like, denser "
         "in cities), weekdays and seasons, with their histories (most older cases "
         "resolved or closed, some reopened), follow-up questionnaires and audit rows; "
-        "a dialogue per 40 cases and a household per 10. Written through the "
+        "a dialogue per 40 cases, a household per 10 and a loss report per 50 (most "
+        "with their signed certificate). Written through the "
         "database's bulk path (COPY on PostgreSQL). The same seed gives the same rows. "
         "Needs the area registry (kamtibmas load_areas). Refuses to run a second time "
         "unless --force, which adds only what the seed has not written yet. Not in "
@@ -101,5 +102,6 @@ class Command(BaseCommand):
             f"{cases.created} aspirations ({cases.existing} already there) with "
             f"{cases.updates} updates and {cases.audit} audit rows; "
             f"{report.dialogues.dialogues} dialogues ({report.dialogues.held} held); "
-            f"{report.households} households."
+            f"{report.households} households; {report.loss_reports.reports} loss reports "
+            f"with {report.loss_reports.certificates} certificates."
         )
