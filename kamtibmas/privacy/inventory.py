@@ -946,6 +946,7 @@ INVENTORY: dict[str, ModelUse] = {
                 "created_at",
                 "started_at",
                 "finished_at",
+                "attempts",
             ),
             "requested_by": STAFF_LINK,
             "file": general("a PDF naming officials and officers, as the dialogue record"),
