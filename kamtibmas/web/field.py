@@ -20,7 +20,8 @@ On request the page also downloads the households of the dialogue's kelurahan (o
 one RW of it) to fill a resident's name and address from their family card: names,
 addresses and RT/RW, and salted digests of the KK numbers, never the numbers
 (``aid.offline.households_for_phone``: capped and audited, as the hand-out's list);
-kept under a version the page checks whenever it opens online.
+kept under a version the page checks whenever it opens online, and deleted from the
+phone a day (``HOUSEHOLDS_KEPT``) after the server last found it current.
 
 The pages hold no personal data: they are shells the script fills from IndexedDB.
 Every URL but the manifest and the service worker needs a role that records
@@ -104,6 +105,10 @@ NOTES_MAX = 10_000
 HOME_PAST = timedelta(days=14)
 HOME_AHEAD = timedelta(days=7)
 HOME_MAX = 50
+#: How long a phone keeps a downloaded household list: the day of a dialogue. The
+#: page deletes it after this (unless a check while online found it unchanged, which
+#: keeps it that long again), so names and addresses do not stay on a lost phone.
+HOUSEHOLDS_KEPT = timedelta(hours=24)
 #: How far ahead of the server's clock a phone's clock may run.
 CLOCK_SLACK = timedelta(minutes=10)
 #: Changes when the household lookup's shape changes (part of its version).
@@ -386,8 +391,11 @@ def households(request: HttpRequest, pk: int) -> HttpResponse:
     rows = chosen.order_by("pk").values_list("pk", "area_id", "updated_at")
     canonical = json.dumps([HOUSEHOLDS_SHAPE, *[list(map(str, row)) for row in rows]])
     version = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    keep_until = (timezone.now() + HOUSEHOLDS_KEPT).isoformat(timespec="seconds")
     if request.GET.get("have") == version:
-        return no_store(JsonResponse({"version": version, "unchanged": True}))
+        return no_store(
+            JsonResponse({"version": version, "unchanged": True, "keep_until": keep_until})
+        )
     try:
         listed = households_for_phone(
             actor=user,
@@ -415,6 +423,7 @@ def households(request: HttpRequest, pk: int) -> HttpResponse:
         "kelurahan": village.name,
         "salt": listed.salt,
         "generated": format_local(timezone.now(), zone=dialogue.area),
+        "keep_until": keep_until,
         "households": entries,
     }
     return no_store(JsonResponse(data))

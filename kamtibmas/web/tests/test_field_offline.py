@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client, RequestFactory
@@ -558,7 +558,12 @@ def test_the_household_lookup_holds_digests_not_numbers_and_is_audited(officer, 
     assert sorted(audited.get().fields) == ["address", "head_name"]
     # The phone's copy is current: no data, no audit; a change makes a new version.
     same = officer.get(base(held) + f"households.json?have={data['version']}").json()
+    kept = same.pop("keep_until")
     assert same == {"version": data["version"], "unchanged": True} and audited.count() == 1
+    # The phone deletes its copy a day after the last time the server saw it current.
+    for until in (data["keep_until"], kept):
+        left = datetime.fromisoformat(until) - timezone.now()
+        assert timedelta(hours=23, minutes=59) < left <= timedelta(hours=24)
     household.head_name = "Ahmad Yani Saputra"
     household.save()
     changed = officer.get(base(held) + f"households.json?have={data['version']}").json()

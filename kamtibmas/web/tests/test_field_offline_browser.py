@@ -254,3 +254,48 @@ def test_the_officer_captures_offline_and_every_entry_is_recorded_once(
     # Only the network failures provoked on purpose.
     unexpected = [p for p in problems if "Failed to load resource" not in p]
     assert unexpected == []
+
+
+#: When each household list kept on the phone is to be deleted, as IndexedDB holds it.
+STORED_HOUSEHOLDS = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("kamtibmas-field");
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const store = open.result.transaction("reference").objectStore("reference");
+    const all = store.getAll();
+    all.onsuccess = () => resolve(all.result.filter(v => v && v.households).map(v => v.keep_until));
+  };
+})"""
+
+
+def test_a_household_list_past_its_day_is_deleted_from_the_phone(
+    phone, bekasi, held, household, monkeypatch
+):
+    """Names and addresses do not stay on a phone: the list is kept for
+    ``HOUSEHOLDS_KEPT`` (here nothing), then the page deletes it when it opens."""
+    from playwright.sync_api import expect
+
+    from kamtibmas.web import field
+
+    page = phone
+    problems = watch_for_problems(page)
+    signed_in(page, bekasi.officer_selatan)
+    page.goto(f"/staff/dialogues/{held.pk}/")
+    page.locator("#field-link").click()
+    expect(page.locator("#connection")).to_have_attribute("data-online", "yes")
+    monkeypatch.setattr(field, "HOUSEHOLDS_KEPT", timedelta(hours=24))
+    page.locator("#households-button").click()
+    expect(page.locator("#households-state")).not_to_have_attribute("data-version", "")
+    page.reload()  # within its day: kept (and found current by the server)
+    expect(page.locator("#households-state")).not_to_have_attribute("data-version", "")
+    assert len(page.evaluate(STORED_HOUSEHOLDS)) == 1
+
+    (first_end,) = page.evaluate(STORED_HOUSEHOLDS)
+
+    monkeypatch.setattr(field, "HOUSEHOLDS_KEPT", timedelta(0))
+    page.reload()  # the server's check finds it current and ends its day now
+    wait_until(page, lambda: page.evaluate(STORED_HOUSEHOLDS) not in ([], [first_end]))
+    page.reload()  # past its end: deleted
+    expect(page.locator("#households-state")).to_have_attribute("data-version", "")
+    assert page.evaluate(STORED_HOUSEHOLDS) == []
+    assert not problems, problems

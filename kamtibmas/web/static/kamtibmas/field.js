@@ -269,12 +269,24 @@
     });
     state.dataset.version = households.version;
   }
+  // A list past its keep_until is deleted from the phone (HOUSEHOLDS_KEPT on the server).
+  function householdsExpired(list) {
+    return !list.keep_until || Date.parse(list.keep_until) <= Date.now();
+  }
+  function householdsForget() {
+    households = null;
+    householdsShown();
+    return queue.data.drop(householdsKey);
+  }
   function householdsDownload(rw, have) {
     show($("households-error"), "");
     var url = app.dataset.householdsUrl + "?rw=" + encodeURIComponent(rw || "") +
       (have ? "&have=" + encodeURIComponent(have) : "");
     return getJson(url).then(function (data) {
-      if (data.unchanged) { return null; }
+      if (data.unchanged) {
+        households.keep_until = data.keep_until;
+        return queue.data.put(householdsKey, households);
+      }
       households = data;
       return queue.data.put(householdsKey, data);
     }).then(householdsShown).catch(function (error) {
@@ -286,6 +298,7 @@
     var node = $("households-found");
     node.textContent = "";
     show(error, "");
+    if (households && householdsExpired(households)) { householdsForget(); }
     if (!households) { show(error, T.householdsNeeded); return; }
     var text = $("households-find").value.trim();
     var digits = text.replace(/[\s.\-]/g, "");
@@ -428,7 +441,9 @@
   window.kamtibmasOfflineQueue.keepForOffline(app.dataset.cache, app.dataset.workerUrl);
   queue.data.get(householdsKey).then(function (stored) {
     households = stored || null;
+    if (households && householdsExpired(households)) { return householdsForget(); }
     householdsShown();
+  }).then(function () {
     return queue.data.get(dialogue);
   }).then(function (stored) {
     if (stored && stored.version === app.dataset.version) { reference = stored; }

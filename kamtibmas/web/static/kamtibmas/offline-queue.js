@@ -159,7 +159,8 @@
       start: start,
       data: {
         get: function (key) { return store(options.dataStore, "readonly", function (s) { return s.get(key); }); },
-        put: function (key, value) { return store(options.dataStore, "readwrite", function (s) { s.put(value, key); }); }
+        put: function (key, value) { return store(options.dataStore, "readwrite", function (s) { s.put(value, key); }); },
+        drop: function (key) { return store(options.dataStore, "readwrite", function (s) { s.delete(key); }); }
       }
     };
   };
