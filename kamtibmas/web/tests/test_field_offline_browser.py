@@ -268,11 +268,22 @@ STORED_HOUSEHOLDS = """() => new Promise((resolve, reject) => {
 })"""
 
 
+def reloaded_and_checked(page) -> str:
+    """Reload the page and wait until the answer of its check of the stored household
+    list (made whenever it opens online) is kept; that answer's ``keep_until``."""
+    with page.expect_response(lambda response: "households.json" in response.url) as answer:
+        page.reload()
+    until = answer.value.json()["keep_until"]
+    wait_until(page, lambda: page.evaluate(STORED_HOUSEHOLDS) == [until])
+    return until
+
+
 def test_a_household_list_past_its_day_is_deleted_from_the_phone(
     phone, bekasi, held, household, monkeypatch
 ):
     """Names and addresses do not stay on a phone: the list is kept for
-    ``HOUSEHOLDS_KEPT`` (here nothing), then the page deletes it when it opens."""
+    ``HOUSEHOLDS_KEPT`` after the server last saw it current (here, at last, for
+    nothing), then the page deletes it when it opens."""
     from playwright.sync_api import expect
 
     from kamtibmas.web import field
@@ -283,19 +294,14 @@ def test_a_household_list_past_its_day_is_deleted_from_the_phone(
     page.goto(f"/staff/dialogues/{held.pk}/")
     page.locator("#field-link").click()
     expect(page.locator("#connection")).to_have_attribute("data-online", "yes")
-    monkeypatch.setattr(field, "HOUSEHOLDS_KEPT", timedelta(hours=24))
     page.locator("#households-button").click()
     expect(page.locator("#households-state")).not_to_have_attribute("data-version", "")
-    page.reload()  # within its day: kept (and found current by the server)
+    reloaded_and_checked(page)  # within its day: kept, its end a day on
     expect(page.locator("#households-state")).not_to_have_attribute("data-version", "")
-    assert len(page.evaluate(STORED_HOUSEHOLDS)) == 1
-
-    (first_end,) = page.evaluate(STORED_HOUSEHOLDS)
 
     monkeypatch.setattr(field, "HOUSEHOLDS_KEPT", timedelta(0))
-    page.reload()  # the server's check finds it current and ends its day now
-    wait_until(page, lambda: page.evaluate(STORED_HOUSEHOLDS) not in ([], [first_end]))
+    reloaded_and_checked(page)  # found current, and its end is now
     page.reload()  # past its end: deleted
+    wait_until(page, lambda: page.evaluate(STORED_HOUSEHOLDS) == [])
     expect(page.locator("#households-state")).to_have_attribute("data-version", "")
-    assert page.evaluate(STORED_HOUSEHOLDS) == []
     assert not problems, problems
