@@ -17,7 +17,9 @@ from typing import Any
 from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from kamtibmas.core.schedule import run_due_jobs
 
@@ -32,7 +34,38 @@ class _TaskWorker(Worker):
 
     def __init__(self, *, stop_event: threading.Event, **kwargs: Any) -> None:
         self._stop_event = stop_event
+        #: Tasks that ran while the database went away: their outcome is not written yet.
+        self.unrecorded: list[DBTaskResult] = []
         super().__init__(**kwargs)
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        try:
+            super().run_task(db_task_result)
+        except DatabaseError:
+            # The database went away while the task ran or while its outcome was
+            # written: django-tasks-db set the outcome on this object (failed, with
+            # the database's error, even when the task's own work was done) but could
+            # not save it. Without this the task would stay RUNNING for ever; the
+            # outcome is written once the database is back.
+            self.unrecorded.append(db_task_result)
+            raise
+
+    def record_unrecorded(self) -> None:
+        """Write the outcome of the tasks that ran while the database was away (only
+        over RUNNING: an outcome that was written after all is kept)."""
+        while self.unrecorded:
+            result = self.unrecorded[0]
+            DBTaskResult.objects.filter(pk=result.pk, status=TaskResultStatus.RUNNING).update(
+                status=result.status,
+                finished_at=result.finished_at,
+                return_value=result.return_value,
+                exception_class_path=result.exception_class_path,
+                traceback=result.traceback,
+            )
+            logger.info(
+                "Task %s ran while the database was away: recorded %s", result.pk, result.status
+            )
+            self.unrecorded.pop(0)
 
     @property
     def running(self) -> bool:
@@ -83,13 +116,15 @@ class BackgroundWorker:
 
         A database that goes away (a restart, a failover, the network) does not stop
         the worker: it drops its connections, waits (``RECONNECT_DELAYS``, growing) and
-        goes on. What it was doing is not lost: a task whose result could not be
-        recorded stays claimed until its claim expires, and the outbox sweep sends
-        the messages of tasks that never finished (SECURITY.md 20)."""
+        goes on. What it was doing is not lost: the task it was running is recorded
+        failed (with the error) once the database is back, not left running; the
+        outbox sweep sends the messages of tasks that never finished (SECURITY.md 20)
+        and ``reports.recover`` makes the reports whose attempt died."""
         logger.info("Worker %s started", self.worker_id)
         failures = 0
         while not self.stopping:
             try:
+                self._tasks.record_unrecorded()
                 self._tasks.run()
                 if self.stopping:
                     break

@@ -458,11 +458,7 @@ def _check(history: list[Request], snapshot: dict[str, Any], client: str) -> lis
 
 @pytest.fixture
 def private_cluster():
-    reason = pgcluster.unavailable()
-    if reason:
-        if os.environ.get("KAMTIBMAS_REQUIRE_CRASH_TESTS") == "1":
-            pytest.fail(f"KAMTIBMAS_REQUIRE_CRASH_TESTS=1 but {reason}", pytrace=False)
-        pytest.skip(f"the crash test needs a private PostgreSQL cluster: {reason}")
+    pgcluster.require()
     with pgcluster.cluster() as made:
         yield made
 

@@ -9,13 +9,15 @@ binaries unless ``KAMTIBMAS_REQUIRE_CRASH_TESTS=1``."""
 
 from __future__ import annotations
 
-import os
 import signal
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from kamtibmas.core.tests import pgcluster
@@ -52,17 +54,28 @@ class PostgresDeployment(Deployment):
             for stored, status in (line.split("|") for line in rows.splitlines())
         }
 
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.env["DATABASE_URL"], connect_timeout=10) as db:
+            return db.execute(sql).fetchall()
+
+
+@contextmanager
+def migrated_on_private_cluster(root: Path, *setup: str) -> Iterator[PostgresDeployment]:
+    """A deployment in ``root`` on a new private cluster, migrated, each of ``setup``
+    run in its shell; the calling test is skipped when no cluster can be made here
+    (``pgcluster.require()``)."""
+    pgcluster.require()
+    with pgcluster.cluster() as cluster:
+        made = PostgresDeployment(root, cluster)
+        made.run("migrate", "--verbosity", "0", "--skip-checks")
+        for code in setup:
+            made.run("shell", "--no-imports", "--command", code)
+        yield made
+
 
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[PostgresDeployment]:
-    if reason := pgcluster.unavailable():
-        if os.environ.get("KAMTIBMAS_REQUIRE_CRASH_TESTS") == "1":
-            pytest.fail(f"KAMTIBMAS_REQUIRE_CRASH_TESTS=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-    with pgcluster.cluster() as cluster:
-        made = PostgresDeployment(tmp_path, cluster)
-        made.run("migrate", "--verbosity", "0", "--skip-checks")
-        made.run("shell", "--no-imports", "--command", ENQUEUE)
+    with migrated_on_private_cluster(tmp_path, ENQUEUE) as made:
         yield made
 
 
