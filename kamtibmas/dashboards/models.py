@@ -59,7 +59,8 @@ for _dimension, _codes in DIMENSIONS.items():
 class RollupState(models.Model):
     """Where the roll-up stands (one row, ``name="cases"``).
 
-    Days before ``through`` are rolled up, except ``live_days``. ``case_mark`` and
+    Days before ``through`` (the day after WIB's today at the last refresh; today as far
+    as that refresh counted it) are rolled up, except ``live_days``. ``case_mark`` and
     ``update_mark`` are the highest case and case-history ids of the refresh before
     the last one: a case with a higher id, or with a history entry of a higher id,
     may have changed after the last refresh read it, so its received day is read live.

@@ -22,9 +22,13 @@ What can be rolled up, and what cannot:
   The rows holding a changed case (its day of receipt, and the day of its "not fixed"
   answers, in its RW) are read live from the cases; at kelurahan grain the changed
   kelurahan's row of that day is replaced by its RW rows less the changed ones
-  (``CellPlan``), so only the changed RWs' cases of that day are read. The days from
-  ``through`` on (today's, at least) are read live; the rest from the roll-up. Time
-  stamps cannot serve as marks: an anonymous case's are coarsened to its day's start.
+  (``CellPlan``), so only the changed RWs' cases of that day are read. Today is rolled
+  up too, as far as the last refresh counted it: a case received since is a new case
+  (an id above the marks), so only the cells holding today's newest cases are read
+  live, not the whole day (thousands of cases for a Polres). The days from
+  ``through`` on (tomorrow in WIB; a WITA or WIT day that has begun before WIB's) are
+  read live; the rest from the roll-up. Time stamps cannot serve as marks: an
+  anonymous case's are coarsened to its day's start.
 * **Days to resolve (median, 90th percentile), SLA compliance**: not rolled up.
   Quantiles do not add up across days and areas, and a resolution can be undone (a
   "not fixed" answer reopens the case and clears ``resolved_at``). They are computed
@@ -64,7 +68,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Case, Count, F, Max, Q, When
+from django.db.models import Case, Count, F, Max, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -81,8 +85,8 @@ from kamtibmas.dashboards.models import (
 )
 
 STATE = "cases"
-#: The zone whose local date is the earliest in Indonesia: days before its today are
-#: over in every zone.
+#: The zone whose local date is the earliest in Indonesia: its today and the days before
+#: it have begun in every zone (rows are counted up to it: ``through`` is the day after).
 WESTERNMOST = ZoneInfo(TimeZone.WIB.value)
 BATCH = 5000
 #: A rebuild has no earlier refresh to take its marks from: it takes the highest ids
@@ -198,7 +202,8 @@ def _coarse_key(path: str) -> Case:
 def cases_rollup_refresh(*, now: datetime | None = None, rebuild: bool = False) -> RefreshResult:
     """Bring ``CaseDayCount`` up to date (the periodic job; see the module docstring)."""
     now = now or timezone.now()
-    through = now.astimezone(WESTERNMOST).date()
+    # Today is counted as far as it has gone; its later cases are read live as changed.
+    through = now.astimezone(WESTERNMOST).date() + timedelta(days=1)
     with transaction.atomic():
         state = RollupState.objects.select_for_update().filter(name=STATE).first()
         case_top = Aspiration.objects.aggregate(top=Max("pk"))["top"] or 0
@@ -436,28 +441,36 @@ def rolled_counts(
     *,
     region: list[Area],
     fine: bool,
-    first: date,
-    last: date,
+    periods: list[tuple[date, date]],
     view: RollupView,
     plan: CellPlan,
 ) -> models.QuerySet[CaseDayCount, dict[str, Any]]:
-    """The roll-up's sums per area over the rolled days of [first, last]: the rows of
-    the grain less the changed cells, and at kelurahan grain the RW rows standing in
-    for the changed kelurahan (``CellPlan``)."""
+    """The roll-up's sums per area and period (``period``: the index in ``periods``, each
+    (first day, last day)) over the rolled days of the periods: the rows of the grain
+    less the changed cells, and at kelurahan grain the RW rows standing in for the
+    changed kelurahan (``CellPlan``, made for days covering every period)."""
+    first = min(start for start, _end in periods)
+    last = max(end for _start, end in periods)
     grain = Q(fine=fine) & ~Q(day__in=[day for day in view.live_days if first <= day <= last])
     for day, areas in (plan.live if fine else plan.replaced).items():
         grain &= ~Q(day=day, area_id__in=sorted(areas))
     for day, areas in plan.instead.items():
         grain |= Q(fine=True, day=day, area_id__in=sorted(areas - plan.live.get(day, set())))
+    in_periods = Q(pk__in=[])
+    whens = []
+    for index, (start, end) in enumerate(periods):
+        in_periods |= Q(day__gte=start, day__lte=end)
+        whens.append(When(day__gte=start, day__lte=end, then=Value(index)))
     columns = COUNT_COLUMNS
     return (
         CaseDayCount.objects.filter(
             in_areas(region, "area"),
             grain,
-            day__gte=first,
-            day__lte=min(last, view.through - timedelta(days=1)),
+            in_periods,
+            day__lt=view.through,
         )
-        .values("area_id")
+        .annotate(period=Case(*whens, default=Value(None), output_field=models.IntegerField()))
+        .values("area_id", "period")
         .annotate(**{f"sum_{column}": models.Sum(column) for column in columns})
         .order_by()
     )

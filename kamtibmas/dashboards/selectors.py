@@ -52,16 +52,21 @@ number of queries does not depend on the number of children.
 
 A fixed number of queries whatever the data size: five for the unit, the questions,
 the topics and the child areas (with an area: one more for its ancestors, one fewer
-for an RW, which has no children), nine per period. The days to resolve are
-computed in Python from the two timestamps of the cases resolved in the period
-(bounded by the period and the unit); on PostgreSQL in SQL (``percentile_cont``, the
+for an RW, which has no children), and nine for the figures of both periods: each
+figure's query reads the period and the period before it at once (one range of time,
+grouped or filtered per period), so that the tables of dialogues, follow-ups and
+survey answers are scanned once, not once per period. The days to resolve are
+computed in Python from the two timestamps of the cases resolved in the periods
+(bounded by the periods and the unit); on PostgreSQL in SQL (``percentile_cont``, the
 same interpolation on the same float8 values), from the index of resolved cases.
 
 Received cases and "not fixed" answers come from the roll-up (``dashboards.rollup``:
 what can be rolled up and what cannot, and when it is used) once the worker has built
-it: the rolled-up rows of the period, the rest live; the figures are the same. Then
-two more queries for the dashboard (the roll-up's state, the changed cases) and two
-to three more per period (the rows, the areas they lie in, the areas of changed rows).
+it: the rolled-up rows of the periods (today's as far as the last refresh counted
+it), the rest live; the figures are the same. Then two more queries for the dashboard
+(the roll-up's state, the changed cases), and up to two more for the areas of changed
+rows and the areas the rows lie in; no query for the cases read live when no case
+changed since the refresh before the last.
 """
 
 from __future__ import annotations
@@ -291,60 +296,119 @@ class _Where:
     def visible(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         return queryset if self.fully_visible else visible_to(queryset, self.actor)
 
+    def within(self, queryset: models.QuerySet[Any], path: str) -> models.QuerySet[Any]:
+        """The records of ``queryset`` placed in the region (their area at ``path``) that
+        the actor may see. ``visible_to`` is left out when it would add nothing but an
+        ``OR`` on the handling unit: the actor sees every record placed in the region,
+        and ``path`` is where the model's scope places it (``tenant_area_path``)."""
+        queryset = queryset.filter(in_areas(self.region, path))
+        if self.fully_visible and getattr(queryset.model, "tenant_area_path", None) == path:
+            return queryset
+        return visible_to(queryset, self.actor)
 
-def _dialogue_figures(where: _Where, start: datetime, end: datetime) -> dict[str, Any]:
-    dialogues = visible_to(Dialogue.objects.all(), where.actor).filter(
-        in_areas(where.region, "area")
+
+#: A period as [first instant, first instant after).
+Span = tuple[datetime, datetime]
+
+
+def _in_spans(field: str, spans: list[Span]) -> Q:
+    """Records whose ``field`` falls in one of ``spans``: adjacent spans (a period and
+    the one before it) as one range, which an index on ``field`` answers (an ``OR`` of
+    ranges it would only filter)."""
+    runs: list[list[datetime]] = []
+    for start, end in sorted(spans):
+        if runs and runs[-1][1] >= start:
+            runs[-1][1] = max(runs[-1][1], end)
+        else:
+            runs.append([start, end])
+    condition = Q(pk__in=[])
+    for start, end in runs:
+        condition |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return condition
+
+
+def _span_key(field: str, spans: list[Span]) -> Case:
+    """The index in ``spans`` of the span ``field`` falls in (NULL: none), so that one
+    query groups the records of every period."""
+    return Case(
+        *(
+            When(**{f"{field}__gte": start, f"{field}__lt": end}, then=Value(index))
+            for index, (start, end) in enumerate(spans)
+        ),
+        default=Value(None),
+        output_field=models.IntegerField(),
     )
-    held = Q(status=DialogueStatus.HELD, at__gte=start, at__lt=end)
+
+
+def _dialogue_figures(where: _Where, spans: list[Span]) -> list[dict[str, Any]]:
+    """Per period: dialogues held and planned, attendance, held per child area. One
+    query for every period (the region's dialogues are scanned once)."""
+    aggregates: dict[str, Any] = {}
+    for index, (start, end) in enumerate(spans):
+        held = Q(status=DialogueStatus.HELD, at__gte=start, at__lt=end)
+        aggregates[f"held_{index}"] = Count("pk", filter=held)
+        aggregates[f"planned_{index}"] = Count(
+            "pk",
+            filter=Q(
+                status=DialogueStatus.PLANNED, planned_start__gte=start, planned_start__lt=end
+            ),
+        )
+        aggregates[f"attendance_{index}"] = Sum(
+            F("residents_count") + F("leaders_count") + F("children_count"), filter=held
+        )
     rows = (
-        dialogues.annotate(
+        where.within(Dialogue.objects.all(), "area")
+        .annotate(
             at=Coalesce("actual_start", "planned_start"),
             child=_child_key(where.children, "area"),
         )
         .values("child")
-        .annotate(
-            held=Count("pk", filter=held),
-            planned=Count(
-                "pk",
-                filter=Q(
-                    status=DialogueStatus.PLANNED,
-                    planned_start__gte=start,
-                    planned_start__lt=end,
-                ),
-            ),
-            attendance=Sum(
-                F("residents_count") + F("leaders_count") + F("children_count"), filter=held
-            ),
-        )
+        .annotate(**aggregates)
         .order_by()
     )
-    totals: dict[str, Any] = {"held": 0, "planned": 0, "attendance": 0, "by_child": {}}
+    totals: list[dict[str, Any]] = [
+        {"held": 0, "planned": 0, "attendance": 0, "by_child": {}} for _span in spans
+    ]
     for row in rows:
-        totals["held"] += row["held"]
-        totals["planned"] += row["planned"]
-        totals["attendance"] += row["attendance"] or 0
-        totals["by_child"][row["child"]] = row["held"]
+        for index, total in enumerate(totals):
+            total["held"] += row[f"held_{index}"]
+            total["planned"] += row[f"planned_{index}"]
+            total["attendance"] += row[f"attendance_{index}"] or 0
+            total["by_child"][row["child"]] = row[f"held_{index}"]
     return totals
 
 
-def _topics(where: _Where, start: datetime, end: datetime) -> dict[str, int]:
-    rows = (
-        visible_to(TopicDelivered.objects.all(), where.actor)
-        .filter(in_areas(where.region, "dialogue__area"), dialogue__status=DialogueStatus.HELD)
+def _of_dialogues_held(
+    where: _Where, queryset: models.QuerySet[Any], spans: list[Span]
+) -> models.QuerySet[Any]:
+    """The records of ``queryset`` (placed by their dialogue) of the dialogues held in
+    the periods, each with the index of its period (``period``)."""
+    return (
+        where.within(queryset, "dialogue__area")
+        .filter(dialogue__status=DialogueStatus.HELD)
         .annotate(at=Coalesce("dialogue__actual_start", "dialogue__planned_start"))
-        .filter(at__gte=start, at__lt=end)
-        .values("topic__code")
+        .filter(_in_spans("at", spans))
+        .annotate(period=_span_key("at", spans))
+    )
+
+
+def _topics(where: _Where, spans: list[Span]) -> list[dict[str, int]]:
+    rows = (
+        _of_dialogues_held(where, TopicDelivered.objects.all(), spans)
+        .values("topic__code", "period")
         .annotate(n=Count("dialogue_id", distinct=True))
         .order_by()
     )
-    return {row["topic__code"]: row["n"] for row in rows}
+    found: list[dict[str, int]] = [{} for _span in spans]
+    for row in rows:
+        found[row["period"]][row["topic__code"]] = row["n"]
+    return found
 
 
-def _certificates(where: _Where, start: datetime, end: datetime) -> tuple[int, dict[str, int]]:
-    """Certificates issued in the period: the total and per item type, one query."""
+def _certificates(where: _Where, spans: list[Span]) -> list[tuple[int, dict[str, int]]]:
+    """Per period: certificates issued, in all and per item type. One query."""
     certificates = visible_to(Certificate.objects.all(), where.actor).filter(
-        unit__path__startswith=where.unit.path, issued_at__gte=start, issued_at__lt=end
+        _in_spans("issued_at", spans), unit__path__startswith=where.unit.path
     )
     if where.narrowed:
         certificates = certificates.filter(
@@ -352,72 +416,103 @@ def _certificates(where: _Where, start: datetime, end: datetime) -> tuple[int, d
             | (Q(report__lost_area__isnull=True) & within_q(where.region, prefix="report__area__"))
         )
     codes = [code for code, _label in item_type_choices()]
-    row = certificates.aggregate(
-        total=Count("pk", distinct=True),
-        **{
-            f"item_{index}": Count("pk", distinct=True, filter=Q(report__items__item_type=code))
-            for index, code in enumerate(codes)
-        },
-    )
-    return row["total"], {code: row[f"item_{index}"] for index, code in enumerate(codes)}
+    aggregates: dict[str, Any] = {}
+    for index, (start, end) in enumerate(spans):
+        issued = Q(issued_at__gte=start, issued_at__lt=end)
+        aggregates[f"total_{index}"] = Count("pk", distinct=True, filter=issued)
+        for number, code in enumerate(codes):
+            aggregates[f"item_{index}_{number}"] = Count(
+                "pk", distinct=True, filter=issued & Q(report__items__item_type=code)
+            )
+    row = certificates.aggregate(**aggregates)
+    return [
+        (
+            row[f"total_{index}"],
+            {code: row[f"item_{index}_{number}"] for number, code in enumerate(codes)},
+        )
+        for index in range(len(spans))
+    ]
 
 
-def _aid(where: _Where, start: datetime, end: datetime) -> dict[int, AidLine]:
-    """Per aid item: handed out in the period and the balance at its end, one query."""
+def _aid(where: _Where, spans: list[Span]) -> list[dict[int, AidLine]]:
+    """Per period and aid item: handed out in the period and the balance at its end.
+    One query."""
     entries = (
         visible_to(StockEntry.objects.all(), where.actor)
         .filter(program__unit__path__startswith=where.unit.path)
         .annotate(at=Coalesce("handout__handed_at", "created_at"))
-        .filter(at__lt=end)
+        .filter(at__lt=max(end for _start, end in spans))
     )
     if where.narrowed:
         entries = entries.filter(
             within_q(where.region, prefix="handout__household__area__"),
             kind=Kind.HANDED_OUT.value,
         )
+    aggregates: dict[str, Any] = {}
+    for index, (start, end) in enumerate(spans):
+        aggregates[f"handed_out_{index}"] = Sum(
+            "quantity",
+            filter=Q(kind=Kind.HANDED_OUT.value, at__gte=start, at__lt=end),
+            default=0,
+        )
+        aggregates[f"balance_{index}"] = Sum("delta", filter=Q(at__lt=end), default=0)
     rows = (
         entries.values("item_id", "item__name", "item__measure", "item__program__name")
-        .annotate(
-            handed_out=Sum(
-                "quantity", filter=Q(kind=Kind.HANDED_OUT.value, at__gte=start), default=0
-            ),
-            balance=Sum("delta", default=0),
-        )
+        .annotate(**aggregates)
         .order_by()
     )
-    lines = {}
+    found: list[dict[int, AidLine]] = [{} for _span in spans]
     for row in rows:
-        if not row["handed_out"] and (where.narrowed or not row["balance"]):
-            continue
-        lines[row["item_id"]] = AidLine(
-            item_id=row["item_id"],
-            label=f"{row['item__name']} ({row['item__measure']}), {row['item__program__name']}",
-            handed_out=row["handed_out"],
-            stock=None if where.narrowed else row["balance"],
-        )
-    return lines
+        label = f"{row['item__name']} ({row['item__measure']}), {row['item__program__name']}"
+        for index, lines in enumerate(found):
+            handed_out, balance = row[f"handed_out_{index}"], row[f"balance_{index}"]
+            if not handed_out and (where.narrowed or not balance):
+                continue
+            lines[row["item_id"]] = AidLine(
+                item_id=row["item_id"],
+                label=label,
+                handed_out=handed_out,
+                stock=None if where.narrowed else balance,
+            )
+    return found
 
 
-def _follow_ups(where: _Where, end: datetime) -> tuple[int, int, dict[str, int]]:
-    """Follow-ups open at ``end`` (or now, if earlier), and those overdue by band."""
-    reference = min(end, timezone.now())
-    day = reference.astimezone(ZoneInfo(resolve_zone(where.unit.area).value)).date()
-    bands = {}
-    for key, first, last in OVERDUE_BANDS:
-        late = Q(due_date__lte=day - timedelta(days=first))
-        if last is not None:
-            late &= Q(due_date__gte=day - timedelta(days=last))
-        bands[key] = Count("pk", filter=late)
+def _follow_ups(where: _Where, spans: list[Span]) -> list[tuple[int, int, dict[str, int]]]:
+    """Per period: follow-ups open at its end (or now, if earlier), and those overdue
+    by band. One query."""
+    now = timezone.now()
+    zone = ZoneInfo(resolve_zone(where.unit.area).value)
+    references = [min(end, now) for _start, end in spans]
+    aggregates: dict[str, Any] = {}
+    for index, reference in enumerate(references):
+        day = reference.astimezone(zone).date()
+        open_then = (
+            Q(status=FollowUpStatus.OPEN) | Q(status=FollowUpStatus.DONE, done_at__gte=reference)
+        ) & Q(created_at__lt=reference)
+        aggregates[f"open_{index}"] = Count("pk", filter=open_then)
+        aggregates[f"overdue_{index}"] = Count("pk", filter=open_then & Q(due_date__lt=day))
+        for key, first, last in OVERDUE_BANDS:
+            late = Q(due_date__lte=day - timedelta(days=first))
+            if last is not None:
+                late &= Q(due_date__gte=day - timedelta(days=last))
+            aggregates[f"{key}_{index}"] = Count("pk", filter=open_then & late)
     row = (
-        visible_to(FollowUp.objects.all(), where.actor)
+        where.within(FollowUp.objects.all(), "dialogue__area")
         .filter(
-            in_areas(where.region, "dialogue__area"),
-            Q(status=FollowUpStatus.OPEN) | Q(status=FollowUpStatus.DONE, done_at__gte=reference),
-            created_at__lt=reference,
+            Q(status=FollowUpStatus.OPEN)
+            | Q(status=FollowUpStatus.DONE, done_at__gte=min(references)),
+            created_at__lt=max(references),
         )
-        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=day)), **bands)
+        .aggregate(**aggregates)
     )
-    return row["open"], row["overdue"], {key: row[key] for key, *_ in OVERDUE_BANDS}
+    return [
+        (
+            row[f"open_{index}"],
+            row[f"overdue_{index}"],
+            {key: row[f"{key}_{index}"] for key, *_ in OVERDUE_BANDS},
+        )
+        for index in range(len(spans))
+    ]
 
 
 class _Received:
@@ -429,27 +524,40 @@ class _Received:
         self.by_urgency = _zeroes(Urgency)
         self.by_status = _zeroes(Status)
         self.per_child: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+        #: "Not fixed" answers given in the period.
+        self.not_fixed = 0
 
-    def add_cases(self, cases: models.QuerySet[Aspiration], where: _Where) -> None:
-        groups = (
-            cases.annotate(child=_child_key(where.children, "area"))
-            .values("child", "category", "urgency", "status")
-            .annotate(n=Count("pk"))
-            .order_by()
+    def add_group(self, group: dict[str, Any], child: int | None) -> None:
+        n = group["n"]
+        for dimension, counts in (
+            ("category", self.by_category),
+            ("urgency", self.by_urgency),
+            ("status", self.by_status),
+        ):
+            code = group[dimension]
+            counts[code] = counts.get(code, 0) + n
+        self.add_child(child, n, group["status"])
+
+    def add_row(self, row: dict[str, Any], child: int | None) -> None:
+        """A roll-up row's sums (``rolled_counts``)."""
+        self.not_fixed += row["sum_not_fixed"]
+        if not row["sum_received"]:
+            return
+        for dimension, counts in (
+            ("category", self.by_category),
+            ("urgency", self.by_urgency),
+            ("status", self.by_status),
+        ):
+            for code in DIMENSIONS[dimension]:
+                n = row[f"sum_{count_column(dimension, code)}"]
+                if n:
+                    counts[code] = counts.get(code, 0) + n
+        sums = self.per_child[child]
+        sums[0] += row["sum_received"]
+        sums[1] += row[f"sum_{count_column('status', Status.RESOLVED)}"]
+        sums[2] += row["sum_received"] - sum(
+            row[f"sum_{count_column('status', state)}"] for state in NOT_A_PROBLEM
         )
-        for group in groups:
-            self.add("category", group["category"], group["n"])
-            self.add("urgency", group["urgency"], group["n"])
-            self.add("status", group["status"], group["n"])
-            self.add_child(group["child"], group["n"], group["status"])
-
-    def add(self, dimension: str, code: str, n: int) -> None:
-        counts = {
-            "category": self.by_category,
-            "urgency": self.by_urgency,
-            "status": self.by_status,
-        }[dimension]
-        counts[code] = counts.get(code, 0) + n
 
     def add_child(self, child: int | None, n: int, status: str) -> None:
         counts = self.per_child[child]
@@ -458,30 +566,51 @@ class _Received:
         counts[2] += 0 if status in NOT_A_PROBLEM else n
 
 
+def _received_live(
+    where: _Where, cases: models.QuerySet[Aspiration], spans: list[Span]
+) -> tuple[list[_Received], Q]:
+    """Every period's received cases, from the cases: one query grouped by period,
+    child area, category, urgency and status. Returns the condition of the "not
+    fixed" answers to count."""
+    counts = [_Received() for _span in spans]
+    groups = (
+        cases.filter(_in_spans("received_at", spans))
+        .annotate(child=_child_key(where.children, "area"), period=_span_key("received_at", spans))
+        .values("period", "child", "category", "urgency", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for group in groups:
+        counts[group["period"]].add_group(group, group["child"])
+    return counts, _in_spans("answered_at", spans)
+
+
 def _received_rolled(
-    counts: _Received,
     where: _Where,
     cases: models.QuerySet[Aspiration],
-    period_start: date,
-    period_end: date,
-) -> tuple[int, Q]:
-    """The period's received cases into ``counts``: the rolled-up rows from
-    ``CaseDayCount``, the rest live (today, the days not rolled up, the rows that hold
-    a changed case); grouped by area without joining the area table, the areas then
-    placed in the child areas in Python (``_children_of``). Three queries, and one
-    for the areas of the changed rows. Returns the rolled-up "not fixed" answers and
-    the condition of the answers to count live."""
+    periods: list[tuple[date, date]],
+    spans: list[Span],
+) -> tuple[list[_Received], Q]:
+    """Every period's received cases: the rolled-up rows from ``CaseDayCount``, the
+    rest live (the days not rolled up, the rows that hold a changed case); grouped by
+    area without joining the area table, the areas then placed in the child areas in
+    Python (``_children_of``). The periods are read as one run of days: two queries,
+    one for the areas of the changed rows, one for the areas not placed before.
+    Returns the counts (with the rolled-up "not fixed" answers) and the condition of
+    the answers to count live."""
     view = where.rollup
     assert view is not None
     zone = ZoneInfo(resolve_zone(where.unit.area).value)
-    days = [period_start + timedelta(days=n) for n in range((period_end - period_start).days + 1)]
+    first = min(start for start, _end in periods)
+    last = max(end for _start, end in periods)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     live = [day for day in days if not view.rolled(day)]
     fine = any(area.level >= AreaLevel.RW for area in [*where.region, *where.children])
     plan = cell_plan(
         view,
         fine=fine,
-        first=period_start,
-        last=period_end,
+        first=first,
+        last=last,
         zone=zone,
         answers=("answered_at", "aspiration__area_id"),
     )
@@ -490,48 +619,22 @@ def _received_rolled(
     groups = []
     if live or plan.live:
         groups = list(
-            cases.filter(read_live)
-            .values("area_id", "category", "urgency", "status")
+            cases.filter(read_live, _in_spans("received_at", spans))
+            .annotate(period=_span_key("received_at", spans))
+            .values("period", "area_id", "category", "urgency", "status")
             .annotate(n=Count("pk"))
             .order_by()
         )
     rows = list(
-        rolled_counts(
-            region=where.region,
-            fine=fine,
-            first=period_start,
-            last=period_end,
-            view=view,
-            plan=plan,
-        )
+        rolled_counts(region=where.region, fine=fine, periods=periods, view=view, plan=plan)
     )
     child_of = _children_of(where, {g["area_id"] for g in groups} | {r["area_id"] for r in rows})
+    counts = [_Received() for _span in spans]
     for group in groups:
-        child = child_of[group["area_id"]]
-        counts.add("category", group["category"], group["n"])
-        counts.add("urgency", group["urgency"], group["n"])
-        counts.add("status", group["status"], group["n"])
-        counts.add_child(child, group["n"], group["status"])
-    resolved, rejected = (
-        count_column("status", Status.RESOLVED),
-        [count_column("status", state) for state in NOT_A_PROBLEM],
-    )
-    not_fixed = 0
+        counts[group["period"]].add_group(group, child_of[group["area_id"]])
     for row in rows:
-        not_fixed += row["sum_not_fixed"]
-        if not row["sum_received"]:
-            continue
-        child = child_of[row["area_id"]]
-        for dimension, codes in DIMENSIONS.items():
-            for code in codes:
-                n = row[f"sum_{count_column(dimension, code)}"]
-                if n:
-                    counts.add(dimension, code, n)
-        sums = counts.per_child[child]
-        sums[0] += row["sum_received"]
-        sums[1] += row[f"sum_{resolved}"]
-        sums[2] += row["sum_received"] - sum(row[f"sum_{column}"] for column in rejected)
-    return not_fixed, answered_live
+        counts[row["period"]].add_row(row, child_of[row["area_id"]])
+    return counts, answered_live & _in_spans("answered_at", spans)
 
 
 def _children_of(where: _Where, area_ids: set[int]) -> dict[int, int | None]:
@@ -582,133 +685,154 @@ class _Percentile(Aggregate):
     output_field = models.FloatField()
 
 
-def _resolutions(resolved: models.QuerySet[Aspiration]) -> _Resolutions:
-    """The cases resolved in a period (``resolved``): how many, the median and 90th
-    percentile of days to resolve, SLA measured and met. One query: aggregated in SQL
-    on PostgreSQL (index ``asp_resolved_time``), from the time stamps in Python else."""
+def _resolutions(resolved: models.QuerySet[Aspiration], spans: list[Span]) -> list[_Resolutions]:
+    """Per period, the cases resolved in it (of ``resolved``): how many, the median and
+    90th percentile of days to resolve, SLA measured and met. One query: aggregated in
+    SQL per period on PostgreSQL (index ``asp_resolved_time``), from the time stamps
+    in Python else."""
+    resolved = resolved.filter(_in_spans("resolved_at", spans))
     if connection.vendor == "postgresql":
         days = _DaysTaken(F("resolved_at") - F("received_at"))
-        row = resolved.aggregate(
-            count=Count("resolved_at"),
-            median=_Percentile(days, fraction="0.5"),
-            p90=_Percentile(days, fraction="0.9"),
-            sla_measured=Count("resolve_by"),
-            sla_met=Count("resolved_at", filter=Q(resolved_at__lte=F("resolve_by"))),
-        )
-        return _Resolutions(**row)
-    durations: list[float] = []
-    sla_measured = sla_met = 0
+        rows = {
+            row.pop("period"): row
+            for row in resolved.annotate(period=_span_key("resolved_at", spans))
+            .values("period")
+            .annotate(
+                count=Count("resolved_at"),
+                median=_Percentile(days, fraction="0.5"),
+                p90=_Percentile(days, fraction="0.9"),
+                sla_measured=Count("resolve_by"),
+                sla_met=Count("resolved_at", filter=Q(resolved_at__lte=F("resolve_by"))),
+            )
+            .order_by()
+        }
+        nothing = {"count": 0, "median": None, "p90": None, "sla_measured": 0, "sla_met": 0}
+        return [_Resolutions(**rows.get(index, nothing)) for index in range(len(spans))]
+    durations: list[list[float]] = [[] for _span in spans]
+    sla = [[0, 0] for _span in spans]
     for received_at, resolved_at, resolve_by in resolved.values_list(
         "received_at", "resolved_at", "resolve_by"
     ):
         assert resolved_at is not None  # filtered on it
-        durations.append(max(0.0, (resolved_at - received_at).total_seconds() / DAY_SECONDS))
+        index = next(i for i, (start, end) in enumerate(spans) if start <= resolved_at < end)
+        durations[index].append(max(0.0, (resolved_at - received_at).total_seconds() / DAY_SECONDS))
         if resolve_by is not None:
-            sla_measured += 1
-            sla_met += resolved_at <= resolve_by
-    return _Resolutions(
-        count=len(durations),
-        median=quantile(durations, 0.5),
-        p90=quantile(durations, 0.9),
-        sla_measured=sla_measured,
-        sla_met=sla_met,
-    )
-
-
-def _figures(*, where: _Where, period_start: date, period_end: date) -> Figures:
-    actor, region, questions = where.actor, where.region, where.questions
-    start, end = period_bounds(where.unit, period_start, period_end)
-    in_region = in_areas(region, "area")
-
-    dialogue_row = _dialogue_figures(where, start, end)
-
-    cases = where.visible(Aspiration.objects.all()).filter(in_region)
-    counts = _Received()
-    reopened_rolled = 0
-    if where.rollup is None:
-        counts.add_cases(cases.filter(received_at__gte=start, received_at__lt=end), where)
-        answered = Q(answered_at__gte=start, answered_at__lt=end)
-    else:
-        reopened_rolled, answered = _received_rolled(counts, where, cases, period_start, period_end)
-    by_category, by_urgency, by_status = counts.by_category, counts.by_urgency, counts.by_status
-    per_child = counts.per_child
-    received = sum(by_status.values())
-    considered = received - sum(by_status[str(state)] for state in NOT_A_PROBLEM)
-    resolved = by_status[str(Status.RESOLVED)]
-    held_by_child: dict[int | None, int] = dialogue_row["by_child"]
-    by_child = {
-        key: AreaFigures(
-            received=per_child[key][0] if key in per_child else 0,
-            resolved=per_child[key][1] if key in per_child else 0,
-            considered=per_child[key][2] if key in per_child else 0,
-            dialogues_held=held_by_child.get(key, 0),
+            sla[index][0] += 1
+            sla[index][1] += resolved_at <= resolve_by
+    return [
+        _Resolutions(
+            count=len(taken),
+            median=quantile(taken, 0.5),
+            p90=quantile(taken, 0.9),
+            sla_measured=measured,
+            sla_met=met,
         )
-        for key in set(per_child) | set(held_by_child)
-    }
+        for taken, (measured, met) in zip(durations, sla, strict=True)
+    ]
 
-    areas = Area.objects.filter(within_q(region)).values("pk")
-    resolutions = _resolutions(
-        where.visible(Aspiration.objects.all()).filter(
-            area__in=areas, resolved_at__gte=start, resolved_at__lt=end, status=Status.RESOLVED
-        )
-    )
 
-    reopened = reopened_rolled + (
-        where.visible(Survey.objects.all())
-        .filter(answered, aspiration__area__in=areas, fixed=False)
-        .count()
+def _scores(where: _Where, spans: list[Span]) -> list[dict[str, Score]]:
+    """Per period, each scale question's score from the answers to the surveys of the
+    dialogues held in it. One query."""
+    answers = _of_dialogues_held(where, SurveyResponse.objects.all(), spans).values_list(
+        "period", "scores"
     )
-
-    answers = (
-        visible_to(SurveyResponse.objects.all(), actor)
-        .filter(in_areas(region, "dialogue__area"), dialogue__status=DialogueStatus.HELD)
-        .annotate(at=Coalesce("dialogue__actual_start", "dialogue__planned_start"))
-        .filter(at__gte=start, at__lt=end)
-        .values_list("scores", flat=True)
-    )
-    values: dict[str, list[float]] = defaultdict(list)
-    wanted = {question.code for question in questions}
-    for scores in answers:
+    values: list[dict[str, list[float]]] = [defaultdict(list) for _span in spans]
+    wanted = {question.code for question in where.questions}
+    for period, scores in answers:
         for code, value in (scores or {}).items():
             if code in wanted and isinstance(value, int | float):
-                values[code].append(float(value))
-    survey_scores = {
-        question.code: Score(*mean_interval(values[question.code])) for question in questions
-    }
+                values[period][code].append(float(value))
+    return [
+        {question.code: Score(*mean_interval(found[question.code])) for question in where.questions}
+        for found in values
+    ]
 
-    certificates_issued, certificates_by_item = _certificates(where, start, end)
-    follow_ups_open, follow_ups_overdue, overdue_by_days = _follow_ups(where, end)
 
-    return Figures(
-        period_start=period_start,
-        period_end=period_end,
-        dialogues_held=dialogue_row["held"],
-        dialogues_planned=dialogue_row["planned"],
-        attendance=dialogue_row["attendance"],
-        received=received,
-        by_category=by_category,
-        by_urgency=by_urgency,
-        by_status=by_status,
-        resolved=resolved,
-        considered=considered,
-        share_resolved=share(resolved, considered),
-        resolved_in_period=resolutions.count,
-        median_days=resolutions.median,
-        p90_days=resolutions.p90,
-        sla_measured=resolutions.sla_measured,
-        sla_met=resolutions.sla_met,
-        sla_compliance=share(resolutions.sla_met, resolutions.sla_measured),
-        reopened_not_fixed=reopened,
-        scores=survey_scores,
-        topics=_topics(where, start, end),
-        certificates_issued=certificates_issued,
-        certificates_by_item=certificates_by_item,
-        aid=_aid(where, start, end),
-        follow_ups_open=follow_ups_open,
-        follow_ups_overdue=follow_ups_overdue,
-        follow_ups_overdue_by_days=overdue_by_days,
-        by_child=by_child,
+def _figures(*, where: _Where, periods: list[tuple[date, date]]) -> list[Figures]:
+    """The figures of each period (first day, last day), every one read by the same
+    queries (each figure's query groups or filters by period)."""
+    spans = [period_bounds(where.unit, first, last) for first, last in periods]
+    dialogue_rows = _dialogue_figures(where, spans)
+
+    cases = where.visible(Aspiration.objects.all()).filter(in_areas(where.region, "area"))
+    if where.rollup is None:
+        received, answered = _received_live(where, cases, spans)
+    else:
+        received, answered = _received_rolled(where, cases, periods, spans)
+
+    areas = Area.objects.filter(within_q(where.region)).values("pk")
+    resolutions = _resolutions(
+        where.visible(Aspiration.objects.all()).filter(area__in=areas, status=Status.RESOLVED),
+        spans,
     )
+    not_fixed = {
+        row["period"]: row["n"]
+        for row in where.visible(Survey.objects.all())
+        .filter(answered, aspiration__area__in=areas, fixed=False)
+        .annotate(period=_span_key("answered_at", spans))
+        .values("period")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    scores = _scores(where, spans)
+    topics = _topics(where, spans)
+    certificates = _certificates(where, spans)
+    aid = _aid(where, spans)
+    follow_ups = _follow_ups(where, spans)
+
+    found = []
+    for index, (period_start, period_end) in enumerate(periods):
+        counts, dialogue_row = received[index], dialogue_rows[index]
+        by_status, per_child = counts.by_status, counts.per_child
+        considered = sum(by_status.values()) - sum(by_status[str(state)] for state in NOT_A_PROBLEM)
+        resolved = by_status[str(Status.RESOLVED)]
+        held_by_child: dict[int | None, int] = dialogue_row["by_child"]
+        by_child = {
+            key: AreaFigures(
+                received=per_child[key][0] if key in per_child else 0,
+                resolved=per_child[key][1] if key in per_child else 0,
+                considered=per_child[key][2] if key in per_child else 0,
+                dialogues_held=held_by_child.get(key, 0),
+            )
+            for key in set(per_child) | set(held_by_child)
+        }
+        resolution = resolutions[index]
+        certificates_issued, certificates_by_item = certificates[index]
+        follow_ups_open, follow_ups_overdue, overdue_by_days = follow_ups[index]
+        found.append(
+            Figures(
+                period_start=period_start,
+                period_end=period_end,
+                dialogues_held=dialogue_row["held"],
+                dialogues_planned=dialogue_row["planned"],
+                attendance=dialogue_row["attendance"],
+                received=sum(by_status.values()),
+                by_category=counts.by_category,
+                by_urgency=counts.by_urgency,
+                by_status=by_status,
+                resolved=resolved,
+                considered=considered,
+                share_resolved=share(resolved, considered),
+                resolved_in_period=resolution.count,
+                median_days=resolution.median,
+                p90_days=resolution.p90,
+                sla_measured=resolution.sla_measured,
+                sla_met=resolution.sla_met,
+                sla_compliance=share(resolution.sla_met, resolution.sla_measured),
+                reopened_not_fixed=counts.not_fixed + not_fixed.get(index, 0),
+                scores=scores[index],
+                topics=topics[index],
+                certificates_issued=certificates_issued,
+                certificates_by_item=certificates_by_item,
+                aid=aid[index],
+                follow_ups_open=follow_ups_open,
+                follow_ups_overdue=follow_ups_overdue,
+                follow_ups_overdue_by_days=overdue_by_days,
+                by_child=by_child,
+            )
+        )
+    return found
 
 
 def unit_dashboard(
@@ -752,8 +876,9 @@ def unit_dashboard(
         else None,
     )
     before_start, before_end = previous_period(period_start, period_end)
-    current = _figures(where=where, period_start=period_start, period_end=period_end)
-    previous = _figures(where=where, period_start=before_start, period_end=before_end)
+    current, previous = _figures(
+        where=where, periods=[(period_start, period_end), (before_start, before_end)]
+    )
     delivered = set(current.topics) | set(previous.topics)
     topics = [
         topic

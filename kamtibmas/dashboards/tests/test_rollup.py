@@ -129,6 +129,31 @@ def test_cases_changed_after_the_refresh_are_read_live_until_counted_again(scene
     assert_same(scene)
 
 
+def test_today_is_rolled_up_and_only_its_newest_cases_are_read_live(scene):
+    zone = ZoneInfo("Asia/Jakarta")
+    earlier = case(scene.rw024, category="pencurian", urgency="rendah", days_ago=0)
+    today = earlier.received_at.astimezone(zone).date()
+    cases_rollup_refresh()
+    cases_rollup_refresh()
+    # Today's cases so far are counted (a Polres receives thousands a day: reading
+    # them all live on every dashboard was its largest query).
+    row = CaseDayCount.objects.values().get(day=today, fine=True, area=scene.rw024)
+    assert row["received"] >= 1 and row["category_pencurian"] >= 1
+    view = rollup_view(zone)
+    assert view is not None and view.rolled(today) and view.changed == frozenset()
+    assert_same(scene)
+    # A case received after the refresh is new: only its cell (today, its RW) is live.
+    later = case(scene.rw001, category="narkoba", urgency="darurat", days_ago=0)
+    view = rollup_view(zone)
+    assert view is not None
+    assert view.changed == {(today, scene.rw001.pk, scene.kayuringin.pk)}
+    assert_same(scene)
+    rolled, _used = _figures(scene, scene.commander_selatan, scene.polsek_selatan, rollup=True)
+    assert rolled[0]["by_category"]["narkoba"] >= 1
+    assert rolled[0]["by_urgency"]["darurat"] >= 1
+    assert later.received_at.astimezone(zone).date() == today
+
+
 def test_an_area_in_another_zone_than_its_unit_is_read_live(scene):
     # Rows are local days in their area's zone; a dashboard counts days in its unit's.
     Area.objects.filter(pk__in=[scene.kayuringin.pk, scene.rw024.pk, scene.rw001.pk]).update(
