@@ -52,7 +52,7 @@ number of queries does not depend on the number of children.
 
 A fixed number of queries whatever the data size: five for the unit, the questions,
 the topics and the child areas (with an area: one more for its ancestors, one fewer
-for an RW, which has no children), and nine for the figures of both periods: each
+for an RW, which has no children), and ten for the figures of both periods: each
 figure's query reads the period and the period before it at once (one range of time,
 grouped or filtered per period), so that the tables of dialogues, follow-ups and
 survey answers are scanned once, not once per period. The days to resolve are
@@ -114,7 +114,7 @@ from kamtibmas.engagements.models import (
 )
 from kamtibmas.safety.selectors import NOT_A_PROBLEM, period_bounds, period_check, unit_region
 from kamtibmas.surveys.models import QuestionKind, SurveyQuestion, SurveyResponse
-from kamtibmas.surveys.services import mean_interval
+from kamtibmas.surveys.services import SCALE_VALUES, mean_interval_of_counts
 from kamtibmas.triage.taxonomy import Category, Urgency
 
 DAY_SECONDS = 86_400.0
@@ -406,7 +406,8 @@ def _topics(where: _Where, spans: list[Span]) -> list[dict[str, int]]:
 
 
 def _certificates(where: _Where, spans: list[Span]) -> list[tuple[int, dict[str, int]]]:
-    """Per period: certificates issued, in all and per item type. One query."""
+    """Per period: certificates issued, in all and per item type. Two grouped queries
+    (one with a count per type and period would cost more to compose than to run)."""
     certificates = visible_to(Certificate.objects.all(), where.actor).filter(
         _in_spans("issued_at", spans), unit__path__startswith=where.unit.path
     )
@@ -415,23 +416,25 @@ def _certificates(where: _Where, spans: list[Span]) -> list[tuple[int, dict[str,
             within_q(where.region, prefix="report__lost_area__")
             | (Q(report__lost_area__isnull=True) & within_q(where.region, prefix="report__area__"))
         )
-    codes = [code for code, _label in item_type_choices()]
-    aggregates: dict[str, Any] = {}
-    for index, (start, end) in enumerate(spans):
-        issued = Q(issued_at__gte=start, issued_at__lt=end)
-        aggregates[f"total_{index}"] = Count("pk", distinct=True, filter=issued)
-        for number, code in enumerate(codes):
-            aggregates[f"item_{index}_{number}"] = Count(
-                "pk", distinct=True, filter=issued & Q(report__items__item_type=code)
-            )
-    row = certificates.aggregate(**aggregates)
-    return [
-        (
-            row[f"total_{index}"],
-            {code: row[f"item_{index}_{number}"] for number, code in enumerate(codes)},
-        )
+    certificates = certificates.annotate(period=_span_key("issued_at", spans))
+    totals = {
+        row["period"]: row["n"]
+        for row in certificates.values("period").annotate(n=Count("pk", distinct=True)).order_by()
+    }
+    found: list[tuple[int, dict[str, int]]] = [
+        (totals.get(index, 0), {code: 0 for code, _label in item_type_choices()})
         for index in range(len(spans))
     ]
+    for row in (
+        certificates.filter(report__items__item_type__isnull=False)
+        .values("period", "report__items__item_type")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    ):
+        by_item = found[row["period"]][1]
+        if row["report__items__item_type"] in by_item:
+            by_item[row["report__items__item_type"]] = row["n"]
+    return found
 
 
 def _aid(where: _Where, spans: list[Span]) -> list[dict[int, AidLine]]:
@@ -692,22 +695,31 @@ def _resolutions(resolved: models.QuerySet[Aspiration], spans: list[Span]) -> li
     in Python else."""
     resolved = resolved.filter(_in_spans("resolved_at", spans))
     if connection.vendor == "postgresql":
+        # Each period's aggregates filtered from one scan: grouping by period would sort
+        # every row by it before the percentiles sort them again.
         days = _DaysTaken(F("resolved_at") - F("received_at"))
-        rows = {
-            row.pop("period"): row
-            for row in resolved.annotate(period=_span_key("resolved_at", spans))
-            .values("period")
-            .annotate(
-                count=Count("resolved_at"),
-                median=_Percentile(days, fraction="0.5"),
-                p90=_Percentile(days, fraction="0.9"),
-                sla_measured=Count("resolve_by"),
-                sla_met=Count("resolved_at", filter=Q(resolved_at__lte=F("resolve_by"))),
+        aggregates: dict[str, Any] = {}
+        for index, (start, end) in enumerate(spans):
+            when = Q(resolved_at__gte=start, resolved_at__lt=end)
+            aggregates |= {
+                f"count_{index}": Count("resolved_at", filter=when),
+                f"median_{index}": _Percentile(days, fraction="0.5", filter=when),
+                f"p90_{index}": _Percentile(days, fraction="0.9", filter=when),
+                f"sla_measured_{index}": Count("resolve_by", filter=when),
+                f"sla_met_{index}": Count(
+                    "resolved_at", filter=when & Q(resolved_at__lte=F("resolve_by"))
+                ),
+            }
+        row = resolved.aggregate(**aggregates)
+        return [
+            _Resolutions(
+                **{
+                    name: row[f"{name}_{index}"]
+                    for name in ("count", "median", "p90", "sla_measured", "sla_met")
+                }
             )
-            .order_by()
-        }
-        nothing = {"count": 0, "median": None, "p90": None, "sla_measured": 0, "sla_met": 0}
-        return [_Resolutions(**rows.get(index, nothing)) for index in range(len(spans))]
+            for index in range(len(spans))
+        ]
     durations: list[list[float]] = [[] for _span in spans]
     sla = [[0, 0] for _span in spans]
     for received_at, resolved_at, resolve_by in resolved.values_list(
@@ -733,19 +745,39 @@ def _resolutions(resolved: models.QuerySet[Aspiration], spans: list[Span]) -> li
 
 def _scores(where: _Where, spans: list[Span]) -> list[dict[str, Score]]:
     """Per period, each scale question's score from the answers to the surveys of the
-    dialogues held in it. One query."""
-    answers = _of_dialogues_held(where, SurveyResponse.objects.all(), spans).values_list(
+    dialogues held in it: how many gave each value of the scale, counted in SQL by
+    unfolding each answer's scores (``jsonb_each``, SQLite's ``json_each``; one query),
+    the mean and interval computed from those counts."""
+    answers = _of_dialogues_held(where, SurveyResponse.objects.all(), spans).values(
         "period", "scores"
     )
-    values: list[dict[str, list[float]]] = [defaultdict(list) for _span in spans]
+    inner, params = answers.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        unfold = "jsonb_each(answer.scores) score WHERE jsonb_typeof(score.value) = 'number'"
+        value = "score.value::text"
+    else:
+        unfold = "json_each(answer.scores) score WHERE score.type IN ('integer', 'real')"
+        value = "score.value"
+    counts: list[dict[str, dict[int, int]]] = [
+        defaultdict(lambda: defaultdict(int)) for _span in spans
+    ]
     wanted = {question.code for question in where.questions}
-    for period, scores in answers:
-        for code, value in (scores or {}).items():
-            if code in wanted and isinstance(value, int | float):
-                values[period][code].append(float(value))
+    with connection.cursor() as cursor:
+        # The inner query is the ORM's, its values passed as parameters.
+        cursor.execute(
+            f"SELECT answer.period, score.key, {value}, COUNT(*) "  # noqa: S608
+            f"FROM ({inner}) answer, {unfold} GROUP BY 1, 2, 3",
+            params,
+        )
+        for period, code, number, n in cursor.fetchall():
+            if code in wanted and float(number) in SCALE_VALUES:
+                counts[period][code][int(float(number))] += n
     return [
-        {question.code: Score(*mean_interval(found[question.code])) for question in where.questions}
-        for found in values
+        {
+            question.code: Score(*mean_interval_of_counts(found[question.code]))
+            for question in where.questions
+        }
+        for found in counts
     ]
 
 

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from fractions import Fraction
 from statistics import fmean, stdev
 from typing import Any
 
@@ -38,6 +39,8 @@ SALT = "kamtibmas.surveys.link"
 OPEN_DAYS = 14
 #: Fewer answers than this and a question shows no mean, only the count.
 MIN_ANSWERS = 5
+#: The answers a scale question takes.
+SCALE_VALUES = (1, 2, 3, 4, 5)
 COMMENT_MAX = 1_000
 CONFIDENCE = 0.95
 
@@ -94,7 +97,7 @@ def survey_submit(
                 number = int(str(value))
             except ValueError:
                 number = 0
-            if not 1 <= number <= 5:
+            if number not in SCALE_VALUES:
                 errors[question.code] = [_("Choose a number from 1 to 5.")]
                 continue
             scores[question.code] = number
@@ -149,6 +152,23 @@ def mean_interval(values: Iterable[float]) -> tuple[int, float | None, float | N
     spread = stdev(data)
     half = float(student_t.ppf((1 + CONFIDENCE) / 2, n - 1)) * spread / math.sqrt(n)
     return n, mean, max(1.0, mean - half), min(5.0, mean + half)
+
+
+def mean_interval_of_counts(
+    counts: Mapping[int, int],
+) -> tuple[int, float | None, float | None, float | None]:
+    """``mean_interval`` of answers given as value → how many gave it (thousands of
+    answers in a few numbers): the same mean and sample deviation, computed exactly
+    from the counts (``statistics`` computes them exactly from the values)."""
+    n = sum(counts.values())
+    if n < MIN_ANSWERS:
+        return n, None, None, None
+    total = sum(Fraction(value) * count for value, count in counts.items())
+    mean = total / n
+    squares = sum((Fraction(value) - mean) ** 2 * count for value, count in counts.items())
+    spread = math.sqrt(squares / (n - 1))
+    half = float(student_t.ppf((1 + CONFIDENCE) / 2, n - 1)) * spread / math.sqrt(n)
+    return n, float(mean), max(1.0, float(mean) - half), min(5.0, float(mean) + half)
 
 
 def survey_results(responses: QuerySet[SurveyResponse]) -> list[QuestionResult]:

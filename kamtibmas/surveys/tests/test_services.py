@@ -15,6 +15,7 @@ from kamtibmas.safety.tests.factories import held_dialogue
 from kamtibmas.surveys.models import SurveyResponse
 from kamtibmas.surveys.services import (
     mean_interval,
+    mean_interval_of_counts,
     survey_dialogue,
     survey_results,
     survey_submit,
@@ -104,6 +105,27 @@ def test_the_interval_matches_a_hand_computation():
     # half-width 2.2212) would reach 6.42.
     _n, _mean, low, high = mean_interval([5, 5, 5, 5, 1])
     assert low == pytest.approx(1.9788, abs=1e-3) and high == 5.0
+
+
+def test_the_interval_from_counts_is_the_interval_from_the_answers():
+    import random
+
+    rng = random.Random(7)
+    for size in (4, 5, 6, 40, 3_000):
+        answers = [rng.choice([1, 2, 3, 3, 4, 4, 4, 5, 5]) for _answer in range(size)]
+        counts = {value: answers.count(value) for value in range(1, 6)}
+        from_counts = mean_interval_of_counts(counts)
+        from_answers = mean_interval(answers)
+        assert from_counts[0] == from_answers[0] == size
+        if from_answers[1] is None:
+            assert from_counts[1:] == (None, None, None)
+            continue
+        assert from_counts[1] == from_answers[1]  # both exact, correctly rounded
+        assert from_counts[2:] == pytest.approx(from_answers[2:], rel=1e-12)
+    assert mean_interval_of_counts({4: 3, 5: 2, 3: 1}) == pytest.approx(
+        mean_interval([4, 5, 3, 4, 5, 4])
+    )
+    assert mean_interval_of_counts({5: 5})[1:] == (5.0, 5.0, 5.0)
 
 
 def test_no_mean_from_a_handful_of_answers(dialogue):
