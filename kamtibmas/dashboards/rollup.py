@@ -446,7 +446,8 @@ def rolled_counts(
     plan: CellPlan,
 ) -> models.QuerySet[CaseDayCount, dict[str, Any]]:
     """The roll-up's sums per area and period (``period``: the index in ``periods``, each
-    (first day, last day)) over the rolled days of the periods: the rows of the grain
+    (first day, last day); ``None`` for days in no period) over the rolled days of the
+    periods: the rows of the grain
     less the changed cells, and at kelurahan grain the RW rows standing in for the
     changed kelurahan (``CellPlan``, made for days covering every period)."""
     first = min(start for start, _end in periods)
@@ -456,18 +457,19 @@ def rolled_counts(
         grain &= ~Q(day=day, area_id__in=sorted(areas))
     for day, areas in plan.instead.items():
         grain |= Q(fine=True, day=day, area_id__in=sorted(areas - plan.live.get(day, set())))
-    in_periods = Q(pk__in=[])
-    whens = []
-    for index, (start, end) in enumerate(periods):
-        in_periods |= Q(day__gte=start, day__lte=end)
-        whens.append(When(day__gte=start, day__lte=end, then=Value(index)))
+    whens = [
+        When(day__gte=start, day__lte=end, then=Value(index))
+        for index, (start, end) in enumerate(periods)
+    ]
     columns = COUNT_COLUMNS
+    # One range of days (an OR of the periods' ranges would be read through the index of
+    # days alone); a day between two periods that do not touch has no period (NULL).
     return (
         CaseDayCount.objects.filter(
             in_areas(region, "area"),
             grain,
-            in_periods,
-            day__lt=view.through,
+            day__gte=first,
+            day__lte=min(last, view.through - timedelta(days=1)),
         )
         .annotate(period=Case(*whens, default=Value(None), output_field=models.IntegerField()))
         .values("area_id", "period")

@@ -636,7 +636,8 @@ def _received_rolled(
     for group in groups:
         counts[group["period"]].add_group(group, child_of[group["area_id"]])
     for row in rows:
-        counts[row["period"]].add_row(row, child_of[row["area_id"]])
+        if row["period"] is not None:
+            counts[row["period"]].add_row(row, child_of[row["area_id"]])
     return counts, answered_live & _in_spans("answered_at", spans)
 
 
