@@ -10,6 +10,11 @@ compared. The server stays the judge: an entry synced later is checked by
 ``aid_handout_record`` like any other, and a household served elsewhere in the
 meantime is refused with the reason.
 
+The phone keeps a list to the end of the program's last day, and never past the end
+of the ``OFFLINE_LIST_DAYS``-th day after the day it was downloaded (``keep_until``
+in the list, in the program's zone; the page deletes a list past it). A program that
+has ended gets no list: no hand-out can be recorded in it any more.
+
 Names leave the server here, so the list is audited (one READ per household) and
 bounded: a program's areas beyond ``OFFLINE_LIST_CAP`` households must be narrowed
 to an RW or RT. ``households_for_phone`` does that choosing, auditing and salting for
@@ -23,8 +28,9 @@ import hashlib
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -36,14 +42,22 @@ from kamtibmas.aid.models import AidItem, AidLocation, AidProgram, Handout, Hous
 from kamtibmas.aid.services import stock_balances
 from kamtibmas.areas.models import Area, AreaLevel, within_q
 from kamtibmas.core.scope import visible_to
-from kamtibmas.core.timefmt import format_local, format_local_date, local_today
+from kamtibmas.core.timefmt import format_local, format_local_date, local_today, resolve_zone
 from kamtibmas.privacy.models import AuditAction
 from kamtibmas.privacy.services import audit_record_many
 
 #: The most households one offline list holds.
 OFFLINE_LIST_CAP = 3_000
-#: Changes when the list's shape changes; the page drops lists of another version.
-OFFLINE_LIST_VERSION = 1
+#: Changes when the list's shape changes; the page drops lists of another version
+#: (2: ``keep_until``; the lists of version 1 on phones had no end).
+OFFLINE_LIST_VERSION = 2
+#: A phone keeps an offline list to the end of the program's last day, but never
+#: past the end of this many days after the day it was downloaded: a distribution
+#: at a site without signal may last a few days, and a lost phone should not hold a
+#: kelurahan's names for longer than that. Downloading it again (online) moves the
+#: end on. Less than the 7 days an offline hand-out may wait to be sent
+#: (``aid.services.SYNC_WINDOW``).
+OFFLINE_LIST_DAYS = 3
 
 
 def program_households(program: AidProgram, user: User) -> models.QuerySet[Household]:
@@ -132,11 +146,34 @@ def _refusal(program: AidProgram, served: list[Handout]) -> str:
     return ""
 
 
+def offline_list_last_day(program: AidProgram, now: datetime) -> date:
+    """The last day (in the program's zone) a list downloaded ``now`` is kept: the
+    program's last day, or the ``OFFLINE_LIST_DAYS``-th day after today if earlier."""
+    today = now.astimezone(_zone(program)).date()
+    return min(program.ends_on, today + timedelta(days=OFFLINE_LIST_DAYS))
+
+
+def _zone(program: AidProgram) -> ZoneInfo:
+    return ZoneInfo(resolve_zone(program.unit.area).value)
+
+
 def offline_list(
     *, actor: User, program: AidProgram, location: AidLocation, area: Area | None = None
 ) -> dict[str, Any]:
     """The offline list as JSON-ready data; ``ValidationError`` (on ``area``) when it
-    would hold more than ``OFFLINE_LIST_CAP`` households. Audited."""
+    would hold more than ``OFFLINE_LIST_CAP`` households, or when the program has
+    ended. Audited."""
+    now = timezone.now()
+    if program.ends_on < now.astimezone(_zone(program)).date():
+        raise ValidationError(
+            _("The program runs from %(start)s to %(end)s.")
+            % {
+                "start": format_local_date(program.starts_on),
+                "end": format_local_date(program.ends_on),
+            }
+        )
+    last_day = offline_list_last_day(program, now)
+    keep_until = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=_zone(program))
     households = program_households(program, actor)
     if area is not None:
         households = households.filter(within_q([area], "area__"))
@@ -153,11 +190,12 @@ def offline_list(
         served[handout.household_id].append(handout)
     items = list(AidItem.objects.filter(program=program))
     balances = stock_balances(program)
-    now = timezone.now()
     return {
         "version": OFFLINE_LIST_VERSION,
         "generated_at": now.isoformat(timespec="seconds"),
         "generated_label": format_local(now, zone=program.unit.area),
+        "keep_until": keep_until.isoformat(timespec="seconds"),
+        "keep_until_label": format_local_date(last_day),
         "salt": salt,
         "program": {
             "id": program.pk,

@@ -3,11 +3,14 @@
 An officer opens the offline hand-out page of a location while online: the page
 keeps itself and its assets in the browser's cache (a service worker serves them
 back when the network is gone, even after a reload) and downloads the location's
-offline list (``aid.offline``) into IndexedDB. Without a connection the officer
+offline list (``aid.offline``) into IndexedDB, where it is kept until the list's
+``keep_until`` (the end of the program's last day, at most ``OFFLINE_LIST_DAYS``
+after the download) and then deleted by the page. Without a connection the officer
 finds a household by KK number, card or name, sees whether it may receive, records
 the hand-out with the recipient's name and signature or photo; the entry waits in
 an on-device queue with the Idempotency-Key it was given when it was recorded,
-before any attempt to send it. When the connection returns the page sends the
+before any attempt to send it (the field app's queue, ``offline-queue.js``). When
+the connection returns the page sends the
 queue in order to ``offline_sync``, which records each entry exactly once
 (``core.idempotency``: a resent entry whose answer was lost replays the first
 answer) and answers the entry's state: sent, or rejected with the reason (a
@@ -61,6 +64,11 @@ from kamtibmas.web.offline_sync import (
     service_worker,
 )
 
+#: Bump when the page or its scripts change in a way an old cached copy must not
+#: survive: the service worker then drops the old cache (2: the shared queue,
+#: ``offline-queue.js``, and lists with an end).
+CACHE_VERSION = 2
+CACHE = f"kamtibmas-aid-offline-v{CACHE_VERSION}"
 #: The largest JSON body an entry may have: a signature or a phone photo redrawn
 #: small by the page (its base64), with room to spare.
 SYNC_BODY_MAX = 3 * 1024 * 1024
@@ -72,6 +80,11 @@ def _texts() -> dict[str, str]:
         "online": _("Online: hand-outs are sent as they are recorded."),
         "offline": _("No connection: hand-outs wait on this phone and are sent later."),
         "listState": _("%(count)s households, downloaded %(when)s."),
+        "listKept": _("Deleted from this phone at the end of %(day)s."),
+        "listDeleted": _(
+            "The list was deleted from this phone at the end of %(day)s, so that names do "
+            "not stay on it. Download it again while you have a connection."
+        ),
         "listFailed": _("The list could not be downloaded: %(reason)s"),
         "listNeeded": _("Download the list while you have a connection."),
         "noConnection": _("no connection"),
@@ -116,6 +129,7 @@ def offline_page(request: HttpRequest, pk: int, location_pk: int) -> HttpRespons
             "online": reverse("web:aid-handout", args=here),
         },
         "version": OFFLINE_LIST_VERSION,
+        "cache": CACHE,
         "texts": _texts(),
     }
     response = render(request, "web/staff/aid/offline.html", context)
@@ -237,7 +251,7 @@ def offline_worker(request: HttpRequest) -> HttpResponse:
     return service_worker(
         request,
         cache_prefix="kamtibmas-aid-offline-",
-        cache_version=1,
+        cache_version=CACHE_VERSION,  # CACHE, which the page fills
         shell_pattern=r"^\/staff\/aid\/\d+\/locations\/\d+\/offline\/$",
     )
 

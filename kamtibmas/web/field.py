@@ -96,7 +96,8 @@ from kamtibmas.web.offline_sync import (
 FIELD_ROLES = frozenset({Role.COMMUNITY_OFFICER, Role.COMMANDER, Role.ADMIN})
 #: Bump when the pages or their scripts change in a way an old cached copy must not
 #: survive: the service worker then drops the old cache.
-CACHE_VERSION = 2
+#: (3: offline-queue.js takes an upgrade hook and a default address for the hand-out.)
+CACHE_VERSION = 3
 CACHE = f"kamtibmas-field-v{CACHE_VERSION}"
 ENTRY_MAX_BYTES = 64 * 1024
 NOTE_MAX = 2000

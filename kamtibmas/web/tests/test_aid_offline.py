@@ -8,7 +8,8 @@ import hashlib
 import io
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -16,11 +17,13 @@ from django.utils import timezone
 from PIL import Image
 
 from kamtibmas.aid import offline
-from kamtibmas.aid.models import Handout, HandoutConfirmation
+from kamtibmas.aid.models import AidProgram, Handout, HandoutConfirmation
 from kamtibmas.aid.services import aid_handout_record, household_register
 from kamtibmas.aid.tests.conftest import KK, aid
 from kamtibmas.areas.services import area_rt_get_or_create
+from kamtibmas.core.timefmt import format_local_date, local_today, resolve_zone
 from kamtibmas.privacy.models import AuditEntry
+from kamtibmas.web import aid_offline
 from kamtibmas.web.tests.test_aid_staff import running, signed_in
 
 __all__ = ["aid", "running"]  # the fixtures, imported for this module
@@ -67,6 +70,9 @@ def test_the_shell_holds_no_personal_data_and_is_not_stored(client, running):
     body = response.content.decode()
     assert "Ahmad Yani" not in body and KK not in body
     assert "aid-offline.js" in body and 'id="offline-texts"' in body
+    # The shared queue, and the cache the page fills for its service worker.
+    assert body.index("offline-queue.js") < body.index("aid-offline.js")
+    assert f'data-cache="{aid_offline.CACHE}"' in body
     assert "no-store" in response["Cache-Control"]
 
 
@@ -124,6 +130,41 @@ def test_the_list_says_who_already_received_and_can_be_narrowed(client, running)
     narrowed = client.get(base(running) + f"list.json?area={rt003.pk}").json()
     assert [h["id"] for h in narrowed["households"]] == [other.pk]
     assert client.get(base(running) + "list.json?area=999999").status_code == 400
+
+
+@pytest.mark.parametrize("ends_in,kept_days", [(30, offline.OFFLINE_LIST_DAYS), (1, 1), (0, 0)])
+def test_a_list_is_kept_to_the_program_s_last_day_and_a_few_days_at_most(
+    client, running, ends_in, kept_days
+):
+    """The phone deletes the list at its ``keep_until``: midnight (in the program's
+    zone) after the program's last day, or after the ``OFFLINE_LIST_DAYS``-th day
+    after the download if that comes first."""
+    area = running.program.unit.area
+    today = local_today(area)
+    AidProgram.objects.filter(pk=running.program.pk).update(ends_on=today + timedelta(ends_in))
+    signed_in(client, running.officer)
+    data = client.get(base(running) + "list.json").json()
+    last_day = today + timedelta(days=kept_days)
+    midnight = datetime.combine(
+        last_day + timedelta(days=1), time.min, tzinfo=ZoneInfo(resolve_zone(area).value)
+    )
+    assert data["version"] == offline.OFFLINE_LIST_VERSION == 2
+    assert datetime.fromisoformat(data["keep_until"]) == midnight
+    assert data["keep_until_label"] == format_local_date(last_day)
+    assert 1 <= offline.OFFLINE_LIST_DAYS < 7  # within the week an entry may wait
+
+
+def test_a_program_that_has_ended_gives_no_list(client, running):
+    yesterday = local_today(running.program.unit.area) - timedelta(days=1)
+    AidProgram.objects.filter(pk=running.program.pk).update(ends_on=yesterday)
+    audited = AuditEntry.objects.filter(reason="aid hand-out: offline list")
+    before = audited.count()
+    signed_in(client, running.officer)
+    response = client.get(base(running) + "list.json")
+    assert response.status_code == 422
+    assert format_local_date(yesterday) in response.json()["message"]
+    assert "Ahmad Yani" not in response.content.decode()
+    assert audited.count() == before
 
 
 def test_a_list_beyond_the_cap_asks_for_an_rw(client, running, monkeypatch):
@@ -255,3 +296,4 @@ def test_the_service_worker_is_javascript_scoped_to_the_aid_pages(client):
     assert response["Content-Type"].startswith("text/javascript")
     body = response.content.decode()
     assert 'method !== "GET"' in body and "/static/" in body
+    assert f'var CACHE = "{aid_offline.CACHE}";' in body and aid_offline.CACHE.endswith("-v2")

@@ -41,6 +41,7 @@ from kamtibmas.engagements.models import (
 )
 from kamtibmas.engagements.services import dialogue_cancel, dialogue_record_past
 from kamtibmas.privacy.models import AuditEntry
+from kamtibmas.web import field
 from kamtibmas.web.tests.test_dialogues import held, upcoming
 from kamtibmas.web.tests.test_loss_staff import new_report_data
 from kamtibmas.web.tests.test_views import parse
@@ -118,7 +119,7 @@ def test_the_service_worker_keeps_only_the_field_pages_and_static_files(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     body = response.content.decode()
-    assert 'var CACHE = "kamtibmas-field-v2";' in body
+    assert f'var CACHE = "{field.CACHE}";' in body and field.CACHE == "kamtibmas-field-v3"
     assert r"/^\/staff\/field\/(dialogues\/\d+\/)?$/" in body
     assert 'method !== "GET"' in body and '"/static/"' in body
 

@@ -29,12 +29,12 @@ from kamtibmas.certificates.tests.conftest import SITI_NIK
 from kamtibmas.core.models import IdempotencyKey
 from kamtibmas.core.timefmt import local_today
 from kamtibmas.engagements.models import Dialogue, Inspection, InspectionFinding, InspectionItem
+from kamtibmas.web import field
 from kamtibmas.web.tests.conftest import phone_page
-from kamtibmas.web.tests.test_aid_offline_browser import wait_until
+from kamtibmas.web.tests.test_aid_offline_browser import signed_in, wait_until
 from kamtibmas.web.tests.test_dialogues import held
 from kamtibmas.web.tests.test_field_offline import KK, household
 from kamtibmas.web.tests.test_loss_staff_browser import (
-    PASSWORD,
     assert_fits_the_phone,
     watch_for_problems,
 )
@@ -43,10 +43,12 @@ pytestmark = pytest.mark.browser
 
 __all__ = ["held", "household"]  # the fixtures, imported for this module
 
-CACHED_PAGE = """async () => {
-  const cache = await caches.open("kamtibmas-field-v2");
+CACHED_PAGE = (
+    """async () => {
+  const cache = await caches.open("CACHE");
   return !!(await cache.match(location.pathname)) && !!navigator.serviceWorker.controller;
 }"""
+).replace("CACHE", field.CACHE)
 #: The bodies of the queued entries, by key, as IndexedDB holds them.
 QUEUED_BODIES = """() => new Promise((resolve, reject) => {
   const open = indexedDB.open("kamtibmas-field");
@@ -62,13 +64,6 @@ QUEUED_BODIES = """() => new Promise((resolve, reject) => {
 def phone(chromium, live_server):
     """A phone page with service workers allowed (the shared fixture blocks them)."""
     yield from phone_page(chromium, live_server, service_workers="allow")
-
-
-def signed_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(user.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
 
 
 def sending_until(page, done) -> None:
@@ -285,8 +280,6 @@ def test_a_household_list_past_its_day_is_deleted_from_the_phone(
     ``HOUSEHOLDS_KEPT`` after the server last saw it current (here, at last, for
     nothing), then the page deletes it when it opens."""
     from playwright.sync_api import expect
-
-    from kamtibmas.web import field
 
     page = phone
     problems = watch_for_problems(page)

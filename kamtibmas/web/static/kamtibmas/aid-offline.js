@@ -1,32 +1,35 @@
 // The aid hand-out without a connection (issue 8 point 4; kamtibmas/web/aid_offline.py).
 //
-// IndexedDB "kamtibmas-aid" keeps two stores:
-//   lists: the offline list of a program at a location (key "program:location");
+// IndexedDB "kamtibmas-aid" keeps two stores, through the shared on-device queue
+// (offline-queue.js):
+//   lists: the offline list of a program at a location (key "program:location"),
+//          deleted from the phone once past its keep_until (aid/offline.py);
 //   queue: every hand-out recorded on this phone, keyed by its Idempotency-Key, a
-//          UUID made when the officer confirms, before any attempt to send it.
-// Entries are sent one at a time, oldest first, whenever the page is online (at
-// load, on the "online" event, every 30 seconds, after each new entry). An entry
-// whose answer is lost is sent again with the same key and body; the server
-// replays its first answer, so a hand-out is recorded once. An entry the server
-// refuses (422: served by another officer meanwhile, stock used up) says why and
-// can be corrected and sent again under a new key.
+//          UUID made when the officer confirms, before any attempt to send it; its
+//          body is what the sync URL of its place receives.
+// The shared queue sends the entries one at a time, oldest first, whenever the page
+// is online (at load, on the "online" event, every 30 seconds, after each new
+// entry). An entry whose answer is lost is sent again with the same key and body;
+// the server replays its first answer, so a hand-out is recorded once. An entry the
+// server refuses (422: served by another officer meanwhile, stock used up) says why
+// and can be corrected and sent again under a new key.
+//
+// Version 1 of the database was this script's own queue, the hand-out's fields on
+// the entry itself; the upgrade to version 2 moves them into the entry's body under
+// the same key, so what was waiting on a phone is sent as it would have been.
 (function () {
   "use strict";
   var app = document.getElementById("offline-app");
-  if (!app || !window.indexedDB) { return; }
+  if (!app || !window.indexedDB || !window.kamtibmasOfflineQueue) { return; }
   var T = JSON.parse(document.getElementById("offline-texts").textContent);
   var program = Number(app.dataset.program);
   var location_ = Number(app.dataset.location);
   var listKey = program + ":" + location_;
-  var syncUrl = app.dataset.syncUrl;
   var listUrl = app.dataset.listUrl;
-  var SENT_KEPT_MS = 24 * 60 * 60 * 1000;
-  var CACHE = "kamtibmas-aid-offline-v1";
   var list = null;
   var current = null;       // the household shown
   var replacing = null;     // the key of a refused entry being corrected
   var photo = null;         // data URL of the redrawn photo
-  var syncing = false;
 
   function $(id) { return document.getElementById(id); }
   function fmt(text, values) {
@@ -37,42 +40,45 @@
     var d = new Date(iso);
     return String(d.getHours()).padStart(2, "0") + "." + String(d.getMinutes()).padStart(2, "0");
   }
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return x.toString(16).padStart(2, "0"); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
 
-  // ---- IndexedDB -------------------------------------------------------------------
-  var dbReady = new Promise(function (resolve, reject) {
-    var open = indexedDB.open("kamtibmas-aid", 1);
-    open.onupgradeneeded = function () {
-      var db = open.result;
-      db.createObjectStore("lists");
-      var queue = db.createObjectStore("queue", { keyPath: "key" });
-      queue.createIndex("place", "place");
+  // ---- the queue on the phone (offline-queue.js) ----------------------------------
+  // An entry of version 1 of the database becomes an entry of the shared queue: the
+  // hand-out it holds is its body (none once sent: the server has it), its key stays.
+  function upgrade(store, oldVersion) {
+    if (oldVersion >= 2) { return; }
+    store.openCursor().onsuccess = function (event) {
+      var cursor = event.target.result;
+      if (!cursor) { return; }
+      var entry = cursor.value;
+      if (!("body" in entry)) {
+        entry.body = entry.state === "sent" ? null : handoutBody(entry);
+        delete entry.confirmation;
+        delete entry.children_present;
+        cursor.update(entry);
+      }
+      cursor.continue();
     };
-    open.onsuccess = function () { resolve(open.result); };
-    open.onerror = function () { reject(open.error); };
+  }
+  function handoutBody(fields) {
+    return {
+      household: fields.household,
+      recipient_name: fields.recipient_name,
+      children_present: fields.children_present,
+      handed_at: fields.handed_at,
+      confirmation: fields.confirmation || null
+    };
+  }
+  var queue = window.kamtibmasOfflineQueue({
+    database: "kamtibmas-aid",
+    version: 2,
+    upgrade: upgrade,
+    dataStore: "lists",
+    place: listKey,
+    url: app.dataset.syncUrl,
+    tokenUrl: app.dataset.syncUrl,
+    onShown: queueShown,
+    onSignIn: function () { $("queue-summary").textContent = T.signIn; }
   });
-  function store(name, mode, work) {
-    return dbReady.then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction(name, mode);
-        var result = work(tx.objectStore(name));
-        tx.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
-        tx.onerror = function () { reject(tx.error); };
-      });
-    });
-  }
-  function entries() {
-    return store("queue", "readonly", function (s) { return s.index("place").getAll(listKey); })
-      .then(function (all) { return all.sort(function (a, b) { return a.seq - b.seq; }); });
-  }
-  function put(entry) { return store("queue", "readwrite", function (s) { s.put(entry); }); }
-  function remove(key) { return store("queue", "readwrite", function (s) { s.delete(key); }); }
 
   // ---- connection ------------------------------------------------------------------
   function connection() {
@@ -81,26 +87,38 @@
     node.dataset.online = navigator.onLine ? "yes" : "no";
   }
 
-  // ---- the page keeps itself for offline use --------------------------------------
-  function keepForOffline() {
-    if (!("serviceWorker" in navigator) || !window.caches) { return; }
-    navigator.serviceWorker.register(app.dataset.workerUrl).catch(function () {});
-    var urls = [window.location.pathname];
-    document.querySelectorAll("link[rel=stylesheet], link[rel=icon], script[src]").forEach(function (node) {
-      urls.push(node.href || node.src);
-    });
-    caches.open(CACHE).then(function (cache) {
-      urls.forEach(function (url) { cache.add(url).catch(function () {}); });
-    });
-  }
-
   // ---- the list --------------------------------------------------------------------
-  function listShown() {
-    if (!list) { $("list-state").textContent = T.listNeeded; stockShown([]); places(); return; }
-    $("list-state").textContent = fmt(T.listState, { count: list.households.length, when: list.generated_label });
-    $("list-state").dataset.count = list.households.length;
+  function listShown(why) {
+    var state = $("list-state");
+    if (!list) {
+      state.textContent = why || T.listNeeded;
+      state.dataset.count = "";
+      state.dataset.keepUntil = "";
+      stockShown([]);
+      places();
+      return;
+    }
+    state.textContent = fmt(T.listState, { count: list.households.length, when: list.generated_label }) +
+      " " + fmt(T.listKept, { day: list.keep_until_label });
+    state.dataset.count = list.households.length;
+    state.dataset.keepUntil = list.keep_until;
     places();
-    entries().then(stockShown);
+    queue.entries().then(stockShown);
+  }
+  // A list past its keep_until (or from before lists had one) is deleted from the
+  // phone: when the page opens, when a household is looked for, and every half minute.
+  function listExpired(stored) {
+    return !stored.keep_until || Date.parse(stored.keep_until) <= Date.now();
+  }
+  function listCurrent() {
+    if (list && listExpired(list)) {
+      var day = list.keep_until_label;
+      list = null;
+      householdClosed();
+      queue.data.drop(listKey);
+      listShown(fmt(T.listDeleted, { day: day }));
+    }
+    return !!list;
   }
   function places() {
     var select = $("place-input");
@@ -155,9 +173,9 @@
       })
       .then(function (data) {
         list = data;
-        return store("lists", "readwrite", function (s) { s.put(data, listKey); });
+        return queue.data.put(listKey, data);
       })
-      .then(listShown)
+      .then(function () { if (listCurrent()) { listShown(); } })
       .catch(function (error) {
         show($("list-error"), fmt(T.listFailed, { reason: navigator.onLine ? error.message : T.noConnection }));
       });
@@ -179,7 +197,7 @@
   }
   function findByCode(text) {
     show($("find-error"), "");
-    if (!list) { show($("find-error"), T.listNeeded); return; }
+    if (!listCurrent()) { show($("find-error"), T.listNeeded); return; }
     var digits = text.replace(/[\s.\-]/g, "");
     var field = null;
     var value = "";
@@ -195,7 +213,7 @@
     show($("find-error"), "");
     var node = $("offline-matches");
     node.textContent = "";
-    if (!list) { show($("find-error"), T.listNeeded); return; }
+    if (!listCurrent()) { show($("find-error"), T.listNeeded); return; }
     var parts = words.toLocaleLowerCase().split(/\s+/).filter(Boolean);
     var found = list.households.filter(function (h) {
       var name = h.name.toLocaleLowerCase();
@@ -224,20 +242,21 @@
     return household.refused ? [household.refused] : [];
   }
   function householdShown(household, entry) {
+    if (!listCurrent()) { return; }
     current = household;
     $("offline-household-title").textContent = household.name;
     $("offline-kk").textContent = "************" + household.kk_end;
     $("offline-place").textContent = household.place;
     $("offline-members").textContent = household.members;
     $("offline-children").textContent = household.children;
-    $("recipient-input").value = entry ? entry.recipient_name : household.name;
-    $("children-input").value = entry ? entry.children_present : household.children;
+    $("recipient-input").value = entry ? entry.body.recipient_name : household.name;
+    $("children-input").value = entry ? entry.body.children_present : household.children;
     clearSignature();
     clearPhoto();
     show($("handout-error"), "");
     $("offline-household").hidden = false;
     $("find").hidden = true;
-    entries().then(function (queued) {
+    queue.entries().then(function (queued) {
       var reasons = verdict(household, queued);
       var box = $("offline-verdict");
       var lines = $("offline-verdict-lines");
@@ -276,29 +295,25 @@
     var confirmation = null;
     if (photo) { confirmation = { kind: "photo", data: photo }; }
     else if (signature.signed()) { confirmation = { kind: "signature", data: signature.dataUrl() }; }
+    var handedAt = new Date().toISOString();
     var entry = {
-      key: uuid(),
-      seq: Date.now(),
-      place: listKey,
       household: current.id,
       name: current.name,
       recipient_name: name,
-      children_present: children,
-      handed_at: new Date().toISOString(),
-      confirmation: confirmation,
+      handed_at: handedAt,
       quantities: quantities(current, children),
-      state: "waiting",
-      message: ""
+      body: handoutBody({
+        household: current.id,
+        recipient_name: name,
+        children_present: children,
+        handed_at: handedAt,
+        confirmation: confirmation
+      })
     };
     var previous = replacing;
-    var done = previous ? remove(previous) : Promise.resolve();
-    done.then(function () { return put(entry); }).then(function () {
-      householdClosed();
-      var summary = $("queue-summary");
-      summary.textContent = T.recorded;
-      queueShown();
-      sync();
-    });
+    householdClosed();
+    $("queue-summary").textContent = T.recorded;
+    queue.add(entry, previous);
   }
 
   // ---- signature and photo ---------------------------------------------------------
@@ -333,110 +348,24 @@
   });
 
   // ---- the queue -------------------------------------------------------------------
-  function queueShown() {
-    return entries().then(function (queued) {
-      var node = $("queue");
-      node.textContent = "";
-      var counts = { waiting: 0, sent: 0, rejected: 0 };
-      queued.forEach(function (entry) {
-        counts[entry.state] += 1;
-        var li = document.createElement("li");
-        li.id = "entry-" + entry.key;
-        li.className = "aid-offline__entry aid-offline__entry--" + entry.state;
-        li.dataset.state = entry.state;
+  function queueShown(queued) {
+    var counts = queue.shown($("queue"), queued, T, {
+      block: "aid-offline__entry",
+      stateClass: "aid-offline__state",
+      fix: function (entry) {
+        var household = listCurrent() && list.households.filter(function (h) { return h.id === entry.household; })[0];
+        if (!household || !entry.body) { return; }
+        replacing = entry.key;
+        householdShown(household, entry);
+      },
+      title: function (entry) {
         var title = document.createElement("strong");
         title.textContent = entry.recipient_name + " · " + clockTime(entry.handed_at);
-        var state = document.createElement("p");
-        state.className = "aid-offline__state";
-        state.textContent = entry.state === "rejected" ? fmt(T.rejected, { reason: entry.message })
-          : entry.state === "sent" ? T.sent + (entry.message ? ": " + entry.message : "") : T.waiting;
-        li.append(title, state);
-        if (entry.state === "rejected") {
-          var fix = document.createElement("button");
-          fix.type = "button";
-          fix.className = "button";
-          fix.textContent = T.fix;
-          fix.addEventListener("click", function () {
-            var household = list && list.households.filter(function (h) { return h.id === entry.household; })[0];
-            if (!household) { return; }
-            replacing = entry.key;
-            householdShown(household, entry);
-          });
-          var drop = document.createElement("button");
-          drop.type = "button";
-          drop.className = "link-button";
-          drop.textContent = T.discard;
-          drop.addEventListener("click", function () { remove(entry.key).then(queueShown); });
-          li.append(fix, " ", drop);
-        }
-        node.append(li);
-      });
-      $("queue-summary").textContent = fmt(T.queueSummary, counts);
-      stockShown(queued);
+        return title;
+      }
     });
-  }
-  function token() {
-    return fetch(syncUrl, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
-      var json = (response.headers.get("content-type") || "").indexOf("application/json") === 0;
-      if (!response.ok || !json) { throw new Error("sign-in"); }
-      return response.json();
-    }).then(function (data) { return data.csrf; });
-  }
-  function body(entry) {
-    return JSON.stringify({
-      household: entry.household,
-      recipient_name: entry.recipient_name,
-      children_present: entry.children_present,
-      handed_at: entry.handed_at,
-      confirmation: entry.confirmation
-    });
-  }
-  function sendOne(entry, csrf) {
-    return fetch(syncUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": entry.key, "X-CSRFToken": csrf },
-      body: body(entry)
-    }).then(function (response) {
-      var json = (response.headers.get("content-type") || "").indexOf("application/json") === 0;
-      if (!json) { throw new Error(response.status === 403 || response.redirected ? "sign-in" : "later"); }
-      return response.json().then(function (data) {
-        if (response.status === 200 || response.status === 201) {
-          entry.state = "sent";
-          entry.message = data.message;
-          entry.sent_at = Date.now();
-          entry.confirmation = null;   // the server has it; the phone keeps no copy
-        } else if (response.status === 400 || response.status === 422) {
-          entry.state = "rejected";
-          entry.message = data.message;
-        } else {
-          throw new Error("later");   // 409 in flight, 5xx: try again later
-        }
-        return put(entry);
-      });
-    });
-  }
-  function sync() {
-    if (syncing || !navigator.onLine) { return Promise.resolve(); }
-    syncing = true;
-    return entries().then(function (queued) {
-      var now = Date.now();
-      var stale = queued.filter(function (e) { return e.state === "sent" && now - e.sent_at > SENT_KEPT_MS; });
-      var waiting = queued.filter(function (e) { return e.state === "waiting"; });
-      return Promise.all(stale.map(function (e) { return remove(e.key); })).then(function () {
-        if (!waiting.length) { return null; }
-        return token().then(function (csrf) {
-          return waiting.reduce(function (chain, entry) {
-            return chain.then(function () { return sendOne(entry, csrf).then(queueShown); });
-          }, Promise.resolve());
-        });
-      });
-    }).catch(function (error) {
-      if (error && error.message === "sign-in") { $("queue-summary").textContent = T.signIn; }
-    }).then(function () {
-      syncing = false;
-      return queueShown();
-    });
+    $("queue-summary").textContent = fmt(T.queueSummary, counts);
+    stockShown(queued);
   }
 
   // ---- card scanning, where the phone's browser can read QR codes ---------------------
@@ -472,17 +401,25 @@
   });
   $("offline-handout-form").addEventListener("submit", record);
   $("offline-cancel").addEventListener("click", householdClosed);
-  $("sync-button").addEventListener("click", sync);
-  window.addEventListener("online", function () { connection(); sync(); });
+  $("sync-button").addEventListener("click", function () { queue.sync(); });
+  window.addEventListener("online", connection);
   window.addEventListener("offline", connection);
-  window.setInterval(sync, 30000);
+  window.setInterval(listCurrent, 30000);
   connection();
-  keepForOffline();
+  window.kamtibmasOfflineQueue.keepForOffline(app.dataset.cache, app.dataset.workerUrl);
   scanning();
-  store("lists", "readonly", function (s) { return s.get(listKey); }).then(function (stored) {
-    if (stored && stored.version === Number(app.dataset.version)) { list = stored; }
-    listShown();
+  queue.data.get(listKey).then(function (stored) {
+    var why = "";
+    if (stored && stored.version !== Number(app.dataset.version)) {
+      queue.data.drop(listKey);   // another shape (version 1 had no keep_until)
+    } else if (stored && listExpired(stored)) {
+      queue.data.drop(listKey);
+      why = fmt(T.listDeleted, { day: stored.keep_until_label });
+    } else if (stored) {
+      list = stored;
+    }
+    listShown(why);
     if (!list && navigator.onLine) { download(); }
-    return queueShown();
-  }).then(sync);
+    return queue.start();
+  });
 }());

@@ -377,39 +377,20 @@
     $(editor[2]).focus();
   }
   function queueShown(entries) {
-    var node = $("queue");
-    node.textContent = "";
-    var counts = { waiting: 0, sent: 0, rejected: 0 };
-    entries.forEach(function (entry) {
-      counts[entry.state] += 1;
-      var li = document.createElement("li");
-      li.id = "entry-" + entry.key;
-      li.className = "field-entry field-entry--" + entry.state;
-      li.dataset.state = entry.state;
-      li.dataset.kind = entry.kind;
-      var title = document.createElement("p");
-      var strong = document.createElement("strong");
-      strong.textContent = entry.label;
-      title.append(strong, " · " + fmt(T.recordedAt, { time: localTime(entry.at) }));
-      var state = document.createElement("p");
-      state.className = "field-entry__state";
-      state.textContent = entry.state === "rejected" ? fmt(T.rejected, { reason: entry.message })
-        : entry.state === "sent" ? T.sent + (entry.message ? ": " + entry.message : "") : T.waiting;
-      li.append(title, state);
-      if (entry.state === "rejected") {
-        var fix = document.createElement("button");
-        fix.type = "button";
-        fix.className = "button field-entry__fix";
-        fix.textContent = T.fix;
-        fix.addEventListener("click", function () { correct(entry); });
-        var drop = document.createElement("button");
-        drop.type = "button";
-        drop.className = "link-button field-entry__drop";
-        drop.textContent = T.discard;
-        drop.addEventListener("click", function () { queue.remove(entry.key); });
-        li.append(fix, " ", drop);
-      }
-      node.append(li);
+    var counts = queue.shown($("queue"), entries, T, {
+      block: "field-entry",
+      stateClass: "field-entry__state",
+      fixClass: "field-entry__fix",
+      dropClass: "field-entry__drop",
+      fix: correct,
+      title: function (entry) {
+        var title = document.createElement("p");
+        var strong = document.createElement("strong");
+        strong.textContent = entry.label;
+        title.append(strong, " · " + fmt(T.recordedAt, { time: localTime(entry.at) }));
+        return title;
+      },
+      row: function (li, entry) { li.dataset.kind = entry.kind; }
     });
     var summary = $("queue-summary");
     summary.textContent = fmt(T.queueSummary, counts);

@@ -1,5 +1,5 @@
 // The on-device queue of the offline pages (kamtibmas/web/offline_sync.py): the
-// field app of a dialogue (field.js) builds on it.
+// field app of a dialogue (field.js) and the aid hand-out (aid-offline.js) build on it.
 //
 // window.kamtibmasOfflineQueue(options) opens the IndexedDB database
 // options.database with two stores:
@@ -8,7 +8,9 @@
 //          made when the officer records it, before any attempt to send it.
 // An entry is {key, seq, place, url, body, state, message, sent_at, ...}: the page
 // adds what it needs to show it. Entries are sent one at a time, oldest first, as
-// JSON POSTs of entry.body to entry.url, whenever the page is online (at start, on
+// JSON POSTs of entry.body to entry.url (options.url for an entry that names none:
+// the aid hand-out sends all entries of a place to one address), whenever the page
+// is online (at start, on
 // the "online" event, every 30 seconds, after each new entry). An entry whose answer
 // is lost is sent again with the same key and body; the server replays its first
 // answer, so it is recorded once. A refused entry (400/422) keeps the server's reason
@@ -16,6 +18,10 @@
 // entry drops its body (the phone keeps no copy of what the server has) and is
 // forgotten a day later. A 409 (still being recorded), a 5xx or no answer stops the
 // round: the entries behind it wait, so the order holds.
+//
+// options.version (default 1) is the database's version; options.upgrade(queue,
+// oldVersion), when given, runs in the upgrade from an older version with the queue
+// store, to rewrite the entries a page's older script left there (aid-offline.js).
 (function () {
   "use strict";
   var SENT_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -34,6 +40,17 @@
     return crypto.subtle.digest("SHA-256", new TextEncoder().encode(salt + ":" + value)).then(function (buffer) {
       return Array.from(new Uint8Array(buffer), function (x) { return x.toString(16).padStart(2, "0"); }).join("");
     });
+  }
+  function fmt(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_m, name) { return String(values[name]); });
+  }
+  function button(className, text, click) {
+    var node = document.createElement("button");
+    node.type = "button";
+    node.className = className;
+    node.textContent = text;
+    node.addEventListener("click", click);
+    return node;
   }
   function isJson(response) {
     return (response.headers.get("content-type") || "").indexOf("application/json") === 0;
@@ -56,13 +73,22 @@
   window.kamtibmasOfflineQueue = function (options) {
     var syncing = false;
     var dbReady = new Promise(function (resolve, reject) {
-      var open = indexedDB.open(options.database, 1);
-      open.onupgradeneeded = function () {
+      var open = indexedDB.open(options.database, options.version || 1);
+      open.onupgradeneeded = function (event) {
         var db = open.result;
-        db.createObjectStore(options.dataStore);
-        db.createObjectStore("queue", { keyPath: "key" }).createIndex("place", "place");
+        if (!db.objectStoreNames.contains(options.dataStore)) { db.createObjectStore(options.dataStore); }
+        if (!db.objectStoreNames.contains("queue")) {
+          db.createObjectStore("queue", { keyPath: "key" }).createIndex("place", "place");
+        }
+        if (options.upgrade && event.oldVersion > 0) {
+          options.upgrade(open.transaction.objectStore("queue"), event.oldVersion);
+        }
       };
-      open.onsuccess = function () { resolve(open.result); };
+      open.onsuccess = function () {
+        // A newer page in another tab upgrades the database: let it.
+        open.result.onversionchange = function () { open.result.close(); };
+        resolve(open.result);
+      };
       open.onerror = function () { reject(open.error); };
     });
     function store(name, mode, work) {
@@ -100,7 +126,7 @@
       }).then(function (data) { return data.csrf; });
     }
     function sendOne(entry, csrf) {
-      return fetch(entry.url, {
+      return fetch(entry.url || options.url, {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Idempotency-Key": entry.key, "X-CSRFToken": csrf },
@@ -145,6 +171,38 @@
         return changed();
       });
     }
+    // The page's list of its entries in node: an <li id="entry-<key>" data-state> each
+    // (class look.block and look.block--<state>), with look.title(entry), the state in
+    // words (texts.waiting / sent with the server's answer / rejected with its reason)
+    // and, for a refused entry, the buttons to correct it (look.fix) or remove it;
+    // look.row(li, entry), if given, adds what else the page needs. Returns the counts
+    // by state.
+    function shown(node, queued, texts, look) {
+      node.textContent = "";
+      var counts = { waiting: 0, sent: 0, rejected: 0 };
+      queued.forEach(function (entry) {
+        counts[entry.state] += 1;
+        var li = document.createElement("li");
+        li.id = "entry-" + entry.key;
+        li.className = look.block + " " + look.block + "--" + entry.state;
+        li.dataset.state = entry.state;
+        var state = document.createElement("p");
+        state.className = look.stateClass;
+        state.textContent = entry.state === "rejected" ? fmt(texts.rejected, { reason: entry.message })
+          : entry.state === "sent" ? texts.sent + (entry.message ? ": " + entry.message : "") : texts.waiting;
+        li.append(look.title(entry), state);
+        if (entry.state === "rejected") {
+          li.append(
+            button(("button " + (look.fixClass || "")).trim(), texts.fix, function () { look.fix(entry); }), " ",
+            button(("link-button " + (look.dropClass || "")).trim(), texts.discard, function () {
+              remove(entry.key).then(changed);
+            }));
+        }
+        if (look.row) { look.row(li, entry); }
+        node.append(li);
+      });
+      return counts;
+    }
     function start() {
       window.addEventListener("online", sync);
       window.setInterval(sync, RETRY_MS);
@@ -157,6 +215,7 @@
       remove: function (key) { return remove(key).then(changed); },
       sync: sync,
       start: start,
+      shown: shown,
       data: {
         get: function (key) { return store(options.dataStore, "readonly", function (s) { return s.get(key); }); },
         put: function (key, value) { return store(options.dataStore, "readwrite", function (s) { s.put(value, key); }); },
