@@ -1,9 +1,11 @@
 """Every write of the notifications app: the transactional outbox.
 
 A caller writes a message with ``notification_enqueue`` in the same transaction as the
-change it reports; the message commits or rolls back with it. After the commit a
-delivery task is queued; the worker (``kamtibmas worker``) runs ``outbox_deliver``,
-and ``outbox_deliver_due`` sweeps up whatever a lost task or a retry left behind.
+change it reports; the message commits or rolls back with it. Every worker (``kamtibmas
+worker``) delivers the messages that are ready at each turn of its loop
+(``outbox_deliver_ready``: ``outbox_deliver`` for each), and ``outbox_deliver_due``
+sweeps up the messages whose attempts ran out while a worker died. With a task queue
+outside the database, a delivery task is queued after the commit.
 Delivery is at least once; the channels deduplicate by message id
 (docs/decisions/008-background-work-and-notifications.md).
 """
@@ -66,19 +68,21 @@ def _tasks_in_this_database() -> bool:
 
 
 def _wake_worker(*, message_id: str, run_after: datetime | None = None) -> None:
-    """Queue the delivery task of a message the current transaction writes.
+    """See that a worker delivers a message the current transaction writes.
 
-    With the database task backend the task row is written in that transaction: it
-    commits or rolls back with the message, and a change costs one write transaction,
-    not two (§9 P3). Other backends (a queue outside the database) get the task when
-    the transaction has committed; a task lost in between is picked up by the sweep.
+    With the database task backend nothing more is written: every worker looks for the
+    messages ready in the outbox at each turn of its loop (``outbox_deliver_ready``,
+    through the partial index of open messages by due time), when it would have found
+    a task row; the message's row is the change's only extra write (§9 P3: a task row
+    was one INSERT and four index entries more in every submit). A queue outside the
+    database gets a delivery task when the transaction has committed; a task lost in
+    between is picked up by the periodic sweep.
     """
     if _tasks_in_this_database():
-        _queue_delivery(message_id=message_id, run_after=run_after)
-    else:
-        transaction.on_commit(
-            partial(_queue_delivery, message_id=message_id, run_after=run_after), robust=True
-        )
+        return
+    transaction.on_commit(
+        partial(_queue_delivery, message_id=message_id, run_after=run_after), robust=True
+    )
 
 
 def notification_enqueue(
@@ -239,9 +243,8 @@ def outbox_deliver_due() -> int:
     whose task was lost, retries, and those a dead worker held. Gives up on messages
     that ran out of attempts while their worker died. Returns how many were sent."""
     now = timezone.now()
-    max_attempts = _max_attempts()
     exhausted = (
-        OutboxMessage.objects.filter(status__in=OPEN_STATUSES, attempts__gte=max_attempts)
+        OutboxMessage.objects.filter(status__in=OPEN_STATUSES, attempts__gte=_max_attempts())
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .update(
             status=OutboxStatus.DEAD,
@@ -253,8 +256,17 @@ def outbox_deliver_due() -> int:
     )
     if exhausted:
         logger.warning("%d notifications gave up after interrupted deliveries", exhausted)
+    return outbox_deliver_ready()
+
+
+def outbox_deliver_ready() -> int:
+    """Deliver the open messages due now that no live claim holds, oldest due first (at
+    most ``SWEEP_BATCH``; the next call takes the rest): what every worker does at each
+    turn of its loop. One indexed query when nothing is ready. Returns how many were
+    sent."""
+    now = timezone.now()
     due = list(
-        OutboxMessage.objects.claimable(now, max_attempts=max_attempts)
+        OutboxMessage.objects.claimable(now, max_attempts=_max_attempts())
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

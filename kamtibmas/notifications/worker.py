@@ -2,8 +2,10 @@
 taking turns in one thread.
 
 django-tasks-db's ``Worker`` claims and runs the queued tasks (its batch mode runs
-everything ready, then returns); between its turns the worker runs the periodic jobs
-that are due (``kamtibmas.core.schedule``) and waits ``interval`` seconds.
+everything ready, then returns); between its turns the worker delivers the outbox
+messages that are ready (``outbox_deliver_ready``: a notification writes no task row),
+runs the periodic jobs that are due (``kamtibmas.core.schedule``) and waits
+``interval`` seconds.
 ``stop()`` may be called from a signal handler or another thread: the task running
 at that moment finishes, then the loop ends.
 """
@@ -22,6 +24,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from kamtibmas.core.schedule import run_due_jobs
+from kamtibmas.notifications.services import outbox_deliver_ready
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +131,7 @@ class BackgroundWorker:
                 self._tasks.run()
                 if self.stopping:
                     break
+                outbox_deliver_ready()
                 run_due_jobs(timezone.now())
                 close_old_connections()
             except DatabaseError as exc:
