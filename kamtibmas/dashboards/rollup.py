@@ -59,7 +59,7 @@ the services (they never delete one) is not noticed until a rebuild.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -92,6 +92,10 @@ BATCH = 5000
 #: A rebuild has no earlier refresh to take its marks from: it takes the highest ids
 #: less this many, so that a transaction still open while it counted is caught.
 ID_MARGIN = 1000
+#: A day whose changes lie in more RW cells than this is read live whole (one range of
+#: time, as if not rolled up) rather than cell by cell: after a burst of new cases,
+#: composing and reading hundreds of cells costs more than reading the day.
+CROWDED_CELLS = 40
 _STATE_ATTR = "_kamtibmas_rollup_state"
 _MISSING = object()
 
@@ -341,10 +345,12 @@ def rollup_view(zone: ZoneInfo, actor: Any = None) -> RollupView | None:
         fine = rw if level == AreaLevel.RT else area
         coarse = village if level >= AreaLevel.RW else area
         cells.add((moment.astimezone(zone).date(), fine, coarse))
+    per_day = Counter(day for day, _fine, _coarse in cells)
+    crowded = {day for day, count in per_day.items() if count > CROWDED_CELLS}
     return RollupView(
         through=state.through,
-        live_days=frozenset(date.fromisoformat(day) for day in state.live_days),
-        changed=frozenset(cells),
+        live_days=frozenset(date.fromisoformat(day) for day in state.live_days) | crowded,
+        changed=frozenset(cell for cell in cells if cell[0] not in crowded),
     )
 
 

@@ -154,6 +154,18 @@ def test_today_is_rolled_up_and_only_its_newest_cases_are_read_live(scene):
     assert later.received_at.astimezone(zone).date() == today
 
 
+def test_a_day_changed_in_many_cells_is_read_live_whole(scene, monkeypatch):
+    cases_rollup_refresh()
+    synced = case(scene.rw001, category="pencurian", urgency="rendah", days_ago=17)
+    zone = ZoneInfo("Asia/Jakarta")
+    day = synced.received_at.astimezone(zone).date()
+    monkeypatch.setattr(rollup, "CROWDED_CELLS", 0)
+    view = rollup_view(zone)
+    assert view is not None
+    assert day in view.live_days and not view.rolled(day) and view.changed == frozenset()
+    assert_same(scene)
+
+
 def test_an_area_in_another_zone_than_its_unit_is_read_live(scene):
     # Rows are local days in their area's zone; a dashboard counts days in its unit's.
     Area.objects.filter(pk__in=[scene.kayuringin.pk, scene.rw024.pk, scene.rw001.pk]).update(
