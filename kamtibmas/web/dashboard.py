@@ -7,21 +7,26 @@ administrators; other staff and residents 403, visitors the login page. A unit
 outside the user's scope, and an area that is not a kecamatan, kelurahan or RW
 inside the unit's coverage, 404. The exports take the page's parameters and hold
 aggregate counts, shares and means only, no personal data, so they are not written
-to the audit log (``dashboards.exports``). Nothing is cached (``no-store``). Thin
+to the audit log (``dashboards.exports``). Browsers and proxies keep nothing
+(``no-store``); the server keeps the figures a minute (``_dashboard``). Thin
 views: the reads are ``dashboards.selectors``, the tables ``dashboards.tables``, the
 files ``dashboards.exports``.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import hashlib
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -30,7 +35,7 @@ from kamtibmas.accounts.models import User
 from kamtibmas.areas.models import POLICE_KINDS, Area, Unit
 from kamtibmas.core.charts import Point, bar_chart_svg
 from kamtibmas.core.replicas import replica_reads
-from kamtibmas.core.scope import get_visible_or_404, visible_to
+from kamtibmas.core.scope import get_visible_or_404, scope_for, visible_to
 from kamtibmas.core.timefmt import local_today
 from kamtibmas.core.xlsx import MEDIA_TYPE as XLSX_MEDIA_TYPE
 from kamtibmas.dashboards.exports import table_csv, table_xlsx
@@ -74,12 +79,44 @@ def _area(request: HttpRequest) -> Area | None:
     )
 
 
+def _figures_key(user: User, unit: Unit, period: dict[str, date], area: Area | None) -> str:
+    """What a dashboard's figures depend on: the unit, the area, the period and what the
+    user may see (their scope: two officers of the same unit share the figures, an
+    officer who sees less never gets a commander's)."""
+    scope = scope_for(user)
+    seen = (
+        scope.everything,
+        sorted(scope.unit_ids),
+        sorted(scope_area.pk for scope_area in scope.areas),
+    )
+    digest = hashlib.sha256(repr(seen).encode()).hexdigest()[:32]
+    return ":".join(
+        [
+            "dashboard",
+            digest,
+            str(unit.pk),
+            str(area.pk if area else 0),
+            period["period_start"].isoformat(),
+            period["period_end"].isoformat(),
+        ]
+    )
+
+
 def _dashboard(
     request: HttpRequest, unit: Unit, period: dict[str, date], area: Area | None
-) -> Dashboard:
+) -> tuple[Dashboard, datetime]:
+    """The figures and when they were computed: kept ``KAMTIBMAS_DASHBOARD_CACHE_SECONDS``
+    (the default cache: Redis when configured, shared by every process), so that a
+    commander refreshing the page, or officers of one unit opening the same
+    dashboard, do not each compute it again. The page says how old they are."""
+    user = _user(request)
+    seconds = int(settings.KAMTIBMAS_DASHBOARD_CACHE_SECONDS)
+    key = _figures_key(user, unit, period, area) if seconds > 0 else ""
+    if key and (kept := caches["default"].get(key)) is not None:
+        return kept
     try:
-        return unit_dashboard(
-            actor=_user(request),
+        dashboard = unit_dashboard(
+            actor=user,
             unit=unit,
             period_start=period["period_start"],
             period_end=period["period_end"],
@@ -87,6 +124,10 @@ def _dashboard(
         )
     except PermissionDenied as exc:  # an area outside the unit: as if it did not exist
         raise Http404 from exc
+    computed = (dashboard, timezone.now())
+    if key:
+        caches["default"].set(key, computed, seconds)
+    return computed
 
 
 def _chart(table: Table) -> Any:
@@ -131,7 +172,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     if period is None:
         status = INVALID
     else:
-        dashboard = _dashboard(request, unit, period, area)
+        dashboard, computed_at = _dashboard(request, unit, period, area)
         tables = dashboard_tables(dashboard)
         unit_query = urlencode(
             {
@@ -144,6 +185,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         context.update(
             {
                 "dashboard": dashboard,
+                "computed_at": computed_at,
                 "tables": [tables[name] for name in TABLE_NAMES],
                 "sections": [
                     {
@@ -175,7 +217,7 @@ def _export(request: HttpRequest, table: str, extension: str) -> HttpResponse:
         return _no_store(
             HttpResponse(_("The period is not valid."), status=INVALID, content_type="text/plain")
         )
-    chosen = dashboard_tables(_dashboard(request, unit, period, area))[table]
+    chosen = dashboard_tables(_dashboard(request, unit, period, area)[0])[table]
     where = f"-area-{area.pk}" if area else ""
     filename = (
         f"dashboard-{table}-{unit.pk}{where}-{period['period_start'].isoformat()}"

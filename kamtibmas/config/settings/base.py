@@ -26,6 +26,8 @@ Environment variables (all optional on a developer machine):
                               (``bench/bench_api.py``; never on a public server)
 ``KAMTIBMAS_DASHBOARD_ROLLUP`` ``0`` makes the dashboards count every case live (default ``1``:
                               from the roll-up once the worker has built it)
+``KAMTIBMAS_DASHBOARD_CACHE_SECONDS`` how long a dashboard's figures are kept per unit, area,
+                              period and scope (default 60; ``0``: computed every time)
 ``KAMTIBMAS_REPORT_STALE_SECONDS`` a report (PDF) running longer than this (default 900; doubled
                               per attempt) was left by a dead worker and is queued again,
                               up to ``KAMTIBMAS_REPORT_MAX_ATTEMPTS`` (default 3) attempts
@@ -524,6 +526,10 @@ KAMTIBMAS_REPORT_MAX_ATTEMPTS = int(os.environ.get("KAMTIBMAS_REPORT_MAX_ATTEMPT
 KAMTIBMAS_FAULT_PAUSE_IN_REPORT_BUILD = (
     0.0 if PRODUCTION else float(os.environ.get("KAMTIBMAS_FAULT_PAUSE_IN_REPORT_BUILD") or 0)
 )
+# The unit dashboard's figures are kept this many seconds per unit, area, period and
+# scope (kamtibmas.web.dashboard; 0: computed on every request). The page says when
+# they were computed.
+KAMTIBMAS_DASHBOARD_CACHE_SECONDS = int(os.environ.get("KAMTIBMAS_DASHBOARD_CACHE_SECONDS", 60))
 # (name, every so many seconds, dotted path of a callable without arguments), run by
 # `kamtibmas worker` at most once per period across all workers (kamtibmas.core.schedule).
 KAMTIBMAS_PERIODIC_JOBS: list[tuple[str, int, str]] = [

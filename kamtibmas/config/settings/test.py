@@ -35,6 +35,8 @@ KAMTIBMAS_OPEN311_LIST_CACHE_SECONDS = 0
 # The same holds for kept public pages (kamtibmas.web.tests.test_pagecache turns them on).
 KAMTIBMAS_PAGE_CACHE_SECONDS = 0
 KAMTIBMAS_PAGE_VERSION_SECONDS = 0
+# And for kept dashboard figures (kamtibmas.web.tests.test_dashboard turns them on).
+KAMTIBMAS_DASHBOARD_CACHE_SECONDS = 0
 
 # With DATABASE_REPLICA_URL (CI starts a streaming replica of its PostgreSQL), the
 # replica alias mirrors the test database: Django creates nothing on it, and reads go

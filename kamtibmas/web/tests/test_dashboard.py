@@ -285,3 +285,38 @@ def test_the_page_takes_a_fixed_number_of_queries(client, scene):
     # Session, user, scope, unit and area 8; the dashboard's 16 (see its selector) and
     # the roll-up's state 1 (dashboards.rollup: read once per request's user).
     assert small == 25
+
+
+def test_figures_are_kept_a_minute_per_scope_and_the_page_says_since_when(client, scene, settings):
+    from django.core.cache import caches
+    from django.test import Client
+
+    settings.KAMTIBMAS_DASHBOARD_CACHE_SECONDS = 60
+    caches["default"].clear()
+    commander = signed_in(client, scene.commander_selatan)
+    first = commander.get(URL)
+    assert first.context["dashboard"].current.received == 2
+    assert 'id="computed-at"' in first.content.decode()
+    case(scene.rw001, category="narkoba", urgency="darurat", days_ago=2)
+
+    # The same commander within the minute: the kept figures, and the page says when.
+    kept = commander.get(URL)
+    assert kept.context["dashboard"].current.received == 2
+    assert kept.context["computed_at"] == first.context["computed_at"]
+    # Shared with who sees the same (the Polsek's community officer), not with who
+    # sees more or less (the Polres commander): computed for them.
+    officer = signed_in(Client(), scene.officer_selatan).get(URL)
+    assert officer.context["computed_at"] == first.context["computed_at"]
+    polres = signed_in(Client(), scene.commander_polres).get(URL, {"unit": scene.polsek_selatan.pk})
+    assert polres.status_code == 200
+    assert polres.context["computed_at"] > first.context["computed_at"]
+    assert polres.context["dashboard"].current.received == 3
+    # Another period is other figures; and with the keeping off, always fresh.
+    week = {
+        "period_start": (scene.today - timedelta(days=6)).isoformat(),
+        "period_end": scene.today.isoformat(),
+    }
+    other = commander.get(URL, week)
+    assert other.context["computed_at"] > first.context["computed_at"]
+    settings.KAMTIBMAS_DASHBOARD_CACHE_SECONDS = 0
+    assert commander.get(URL).context["dashboard"].current.received == 3
